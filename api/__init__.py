@@ -1,0 +1,21 @@
+"""zhifa HTTP layer: Flask app factory. The API calls the engine; it never imports SpiffWorkflow."""
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.config import Settings
+from engine.db import make_engine, make_session_factory
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, ZHIFA_SETTINGS=settings, **overrides)
+    engine = make_engine(settings.database_url)
+    app.extensions["zhifa.db"] = make_session_factory(engine)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    return app

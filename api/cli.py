@@ -1,0 +1,96 @@
+"""The ``zhifa`` command: db upgrade, deploy, seed-demo, run."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from engine import deploy as deploy_mod
+from engine import seed as seed_mod
+from engine.config import Settings
+from engine.db import make_engine, make_session_factory, transaction
+from engine.errors import EngineError
+from engine.schema import upgrade
+
+
+def _factory(settings: Settings):
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def _ensure_var(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite:///"):
+        path = settings.database_url[len("sqlite:///"):]
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+@click.group()
+def main():
+    """zhifa — BPMN process platform for comprehensive administrative enforcement."""
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply all migrations (alembic upgrade head)."""
+    settings = Settings.from_env()
+    _ensure_var(settings)
+    upgrade(settings.database_url)
+    click.echo("schema up to date")
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None,
+              help="directory with *.bpmn and *.dmn (default: processes/)")
+def deploy(directory):
+    """Validate and deploy process versions (unchanged files are a no-op)."""
+    settings = Settings.from_env()
+    from pathlib import Path
+    try:
+        with transaction(_factory(settings)) as session:
+            results = deploy_mod.deploy_directory(session, Path(directory) if directory else settings.processes_dir,
+                                                  deployed_by="cli")
+    except EngineError as exc:
+        click.echo(f"deploy failed: {exc}", err=True)
+        sys.exit(2)
+    for r in results:
+        click.echo(f"{r.key}: version {r.version} {'deployed' if r.created else 'unchanged'}")
+
+
+@main.command("seed-demo")
+def seed_demo():
+    """Create the demo organisation and users (password zhifa-demo)."""
+    settings = Settings.from_env()
+    try:
+        with transaction(_factory(settings)) as session:
+            n = seed_mod.seed_demo(session)
+    except EngineError as exc:
+        click.echo(f"seed failed: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"demo data ready ({n} users created)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
+@click.option("--no-setup", is_flag=True, help="skip migrate/deploy/seed")
+def run(host, port, no_setup):
+    """Run the platform (migrates, deploys processes and seeds the demo on the default database)."""
+    settings = Settings.from_env()
+    if not no_setup:
+        _ensure_var(settings)
+        upgrade(settings.database_url)
+        with transaction(_factory(settings)) as session:
+            deploy_mod.deploy_directory(session, settings.processes_dir, deployed_by="run")
+            seed_mod.seed_demo(session)
+    from api import create_app
+    app = create_app(settings)
+    app.run(host=host, port=port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Users and passwords (argon2)."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import Membership, User
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same cost whether or not the user exists)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_user(session: Session, username: str, display_name: str, password: str, roles: list[tuple[str, str]],
+                is_demo: bool = False, certificate_no: str | None = None) -> User:
+    """Create a user with ``roles`` as (unit_id, role) pairs."""
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password),
+                is_demo=is_demo, certificate_no=certificate_no, created_at=clock.now(), active=True)
+    user.memberships = [Membership(unit_id=unit_id, role=role) for unit_id, role in roles]
+    session.add(user)
+    session.flush()
+    return user
+
+
+_DUMMY_HASH = _hasher.hash("timing-equaliser")

@@ -1,0 +1,60 @@
+"""Domain errors. The API maps each class to one HTTP status; the engine never imports the API."""
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class; ``code`` is a stable machine-readable slug."""
+
+    code = "engine-error"
+
+    def __init__(self, detail: str, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(EngineError):
+    code = "not-found"
+
+
+class Forbidden(EngineError):
+    """The actor may see the object but may not do this to it."""
+
+    code = "forbidden"
+
+
+class Conflict(EngineError):
+    """The object changed under us (lost race, already claimed/completed)."""
+
+    code = "conflict"
+
+
+class ValidationFailed(EngineError):
+    """Input data is invalid. ``errors`` maps a field name to a list of messages."""
+
+    code = "validation-failed"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.errors = errors or {}
+
+
+class InvalidProcess(EngineError):
+    """A BPMN/DMN file cannot be deployed."""
+
+    code = "invalid-process"
+
+    def __init__(self, detail: str, file: str | None = None, element: str | None = None):
+        super().__init__(detail)
+        self.file = file
+        self.element = element
+
+    def __str__(self):
+        where = ", ".join(x for x in (self.file and f"file {self.file}", self.element and f"element {self.element}") if x)
+        return f"{where}: {self.detail}" if where else self.detail
+
+
+class WorkflowFailed(EngineError):
+    """A script, expression or guard failed while running the case; nothing was stored."""
+
+    code = "workflow-failed"

@@ -1,0 +1,69 @@
+"""The append-only, hash-chained case event log."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import Case, CaseEvent
+
+GENESIS = "0" * 64
+
+
+def _utc_text(at: datetime) -> str:
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def event_hash(prev_hash: str, seq: int, type_: str, at: datetime, actor_id, task_id, task_spec,
+               process_version_id: int, data: dict) -> str:
+    body = json.dumps([seq, type_, _utc_text(at), actor_id, task_id, task_spec, process_version_id, data],
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+class EventLog:
+    """Appends events for one case within the current transaction (the case row is locked by the caller)."""
+
+    def __init__(self, session: Session, case: Case):
+        self.session = session
+        self.case = case
+        last = session.execute(
+            select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.seq.desc()).limit(1)).first() if case.id is not None else None
+        self.seq, self.hash = (last[0], last[1]) if last else (0, GENESIS)
+
+    def append(self, type_: str, *, actor_id: int | None = None, task_id: str | None = None,
+               task_spec: str | None = None, data: dict | None = None, at: datetime | None = None) -> CaseEvent:
+        at = at or clock.now()
+        data = json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+        self.seq += 1
+        digest = event_hash(self.hash, self.seq, type_, at, actor_id, task_id, task_spec,
+                            self.case.process_version_id, data)
+        event = CaseEvent(case_id=self.case.id, seq=self.seq, type=type_, at=at, actor_id=actor_id, task_id=task_id,
+                          task_spec=task_spec, process_version_id=self.case.process_version_id, data=data,
+                          prev_hash=self.hash, hash=digest)
+        self.hash = digest
+        self.session.add(event)
+        return event
+
+
+def history(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+
+
+def verify(session: Session, case_id: int) -> int | None:
+    """Recompute the hash chain. Returns the seq of the first altered event, or None if intact."""
+    prev = GENESIS
+    for expected_seq, ev in enumerate(history(session, case_id), start=1):
+        digest = event_hash(prev, ev.seq, ev.type, ev.at, ev.actor_id, ev.task_id, ev.task_spec,
+                            ev.process_version_id, ev.data)
+        if ev.seq != expected_seq or ev.prev_hash != prev or ev.hash != digest:
+            return ev.seq
+        prev = ev.hash
+    return None

@@ -1,0 +1,11 @@
+"""SQLAlchemy models, one module per concept. Import this package to register every table."""
+from engine.db import Base
+from engine.models.org import Membership, Unit, User
+from engine.models.process import ProcessVersion
+from engine.models.case import Case, CaseNumberCounter, CaseParty, Party
+from engine.models.task import HumanTask
+from engine.models.timer import Timer
+from engine.models.event import CaseEvent
+
+__all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
+           "Party", "HumanTask", "Timer", "CaseEvent"]

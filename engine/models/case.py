@@ -1,0 +1,65 @@
+"""Cases (process instances), their document numbers, and parties (当事人)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, JsonType
+
+
+class Party(Base):
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_parties_kind_id_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # person | organisation
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # 18-digit resident ID (person) or 18-character unified social credit code (organisation)
+    id_number: Mapped[str] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(120), unique=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)  # handling unit
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Process variables as of the last step (a read model; the workflow state is the truth).
+    data: Mapped[dict] = mapped_column(JsonType, default=dict)
+    # SpiffWorkflow's serialized workflow, without the spec.
+    workflow_state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # compare-and-set counter
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    parties: Mapped[list["CaseParty"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class CaseParty(Base):
+    __tablename__ = "case_parties"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), primary_key=True, index=True)
+
+    party: Mapped[Party] = relationship(lazy="joined")
+
+
+class CaseNumberCounter(Base):
+    """Last sequence number used per handling unit and year; bumped under a row lock."""
+
+    __tablename__ = "case_number_counters"
+
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,169 @@
+"""Human task transitions: claim, unclaim, assign, complete — each with its permission check.
+
+Every transition locks the case row first, so concurrent commands on one case run one after the
+other; the loser of a race finds the task already taken and gets :class:`Conflict`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock, forms
+from engine.cases import spawn_children, visible
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.events import EventLog
+from engine.models import Case, HumanTask, User
+from engine.org import Actor, actor_for
+from engine.runtime import load_instance, lock_case, save
+from engine.statuses import EventType, Role, TaskState
+
+CO_OFFICER_FIELD = "co_officer"
+
+
+def get_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    """A task the actor may see: in one of their units, or on a case in their scope."""
+    task = session.scalar(select(HumanTask).join(Case, Case.id == HumanTask.case_id).where(
+        HumanTask.id == task_id, (HumanTask.unit_id.in_(list(actor.visible_units))) | visible(actor)))
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+def _locked(session: Session, actor: Actor, task_id: str) -> tuple[Case, HumanTask]:
+    task = get_task(session, actor, task_id)
+    case = lock_case(session, task.case_id)
+    session.refresh(task)  # re-read after the lock: another command may have moved it
+    return case, task
+
+
+def _check_may_work(session: Session, actor: Actor, task: HumanTask, case: Case) -> None:
+    if not actor.has_role(task.role, task.unit_id):
+        raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
+    _check_separation(session, actor.user_id, task, case)
+
+
+def _check_separation(session: Session, user_id: int, task: HumanTask, case: Case) -> None:
+    props = _properties(session, case, task)
+    if props.get("notInvestigator") == "true" and user_id in (case.data.get("investigators") or []):
+        raise Forbidden(f"'{task.title}' may not be done by an investigator of this case")
+
+
+def _properties(session: Session, case: Case, task: HumanTask) -> dict:
+    instance = load_instance(session, case)
+    for view in instance.ready_user_tasks():
+        if view.id == task.id:
+            return view.properties
+    return {}
+
+
+def _check_open(task: HumanTask) -> None:
+    if task.state not in TaskState.OPEN:
+        raise Conflict(f"task '{task.title}' is already {task.state}")
+
+
+def claim(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    case, task = _locked(session, actor, task_id)
+    _check_open(task)
+    if task.state == TaskState.CLAIMED:
+        if task.assignee_id == actor.user_id:
+            return task
+        raise Conflict(f"task '{task.title}' is already claimed by someone else")
+    _check_may_work(session, actor, task, case)
+    task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED, actor.user_id, clock.now()
+    EventLog(session, case).append(EventType.TASK_CLAIMED, actor_id=actor.user_id, task_id=task.id,
+                                   task_spec=task.task_spec)
+    return task
+
+
+def unclaim(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    case, task = _locked(session, actor, task_id)
+    _check_open(task)
+    if task.state != TaskState.CLAIMED:
+        raise Conflict(f"task '{task.title}' is not claimed")
+    leader = actor.has_role(Role.SQUAD_LEADER, task.unit_id)
+    if task.assignee_id != actor.user_id and not leader:
+        raise Forbidden("only the assignee or the unit's squad leader can release a task")
+    previous = task.assignee_id
+    task.state, task.assignee_id, task.claimed_at = TaskState.READY, None, None
+    EventLog(session, case).append(EventType.TASK_UNCLAIMED, actor_id=actor.user_id, task_id=task.id,
+                                   task_spec=task.task_spec, data={"previous_assignee": previous})
+    return task
+
+
+def assign(session: Session, actor: Actor, task_id: str, assignee_id: int) -> HumanTask:
+    """A squad leader gives a task to a user who holds the task's role in the task's unit."""
+    case, task = _locked(session, actor, task_id)
+    _check_open(task)
+    if not actor.has_role(Role.SQUAD_LEADER, task.unit_id):
+        raise Forbidden(f"assigning tasks needs the squad_leader role in unit {task.unit_id}")
+    user = session.get(User, assignee_id)
+    if user is None or not user.active:
+        raise ValidationFailed("unknown assignee", {"assignee_id": [f"user {assignee_id} not found"]})
+    if not actor_for(session, user).has_role(task.role, task.unit_id):
+        raise ValidationFailed("assignee lacks the task's role",
+                               {"assignee_id": [f"{user.username} is not {task.role} in {task.unit_id}"]})
+    _check_separation(session, user.id, task, case)
+    task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED, user.id, clock.now()
+    EventLog(session, case).append(EventType.TASK_ASSIGNED, actor_id=actor.user_id, task_id=task.id,
+                                   task_spec=task.task_spec, data={"assignee": user.id})
+    return task
+
+
+def complete(session: Session, actor: Actor, task_id: str, data: dict,
+             expected_case_version: int | None = None) -> list[HumanTask]:
+    """Validate ``data`` against the task's form, complete it, run the engine, persist.
+
+    Returns the case's open tasks after the step, so a client can continue without another query.
+    """
+    case, task = _locked(session, actor, task_id)
+    _check_open(task)
+    if task.state == TaskState.CLAIMED and task.assignee_id != actor.user_id:
+        raise Conflict(f"task '{task.title}' is claimed by someone else")
+    if expected_case_version is not None and expected_case_version != case.version:
+        raise Conflict(f"case {case.number} changed (version {case.version}, you had {expected_case_version})")
+    instance = load_instance(session, case)
+    props = next((v.properties for v in instance.ready_user_tasks() if v.id == task.id), None)
+    if props is None:
+        raise Conflict(f"task '{task.title}' is no longer ready in the workflow")
+    if not actor.has_role(task.role, task.unit_id):
+        raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
+    if props.get("notInvestigator") == "true" and actor.user_id in (case.data.get("investigators") or []):
+        raise Forbidden(f"'{task.title}' may not be done by an investigator of this case")
+    clean = forms.validate_submission(task.form_key, data)
+    if props.get("twoOfficers") == "true":
+        clean["investigators"] = _investigators(session, actor, task, case, clean)
+
+    now = clock.now()
+    log = EventLog(session, case)
+    if task.state == TaskState.READY:
+        log.append(EventType.TASK_CLAIMED, actor_id=actor.user_id, task_id=task.id, task_spec=task.task_spec)
+    instance.complete(task.id, clean)
+    task.state, task.assignee_id = TaskState.COMPLETED, actor.user_id
+    task.claimed_at = task.claimed_at or now
+    task.completed_at, task.completed_by = now, actor.user_id
+    log.append(EventType.TASK_COMPLETED, actor_id=actor.user_id, task_id=task.id, task_spec=task.task_spec,
+               data={"data": clean})
+    records = instance.run()
+    save(session, case, instance, log, records, actor_id=actor.user_id, completed_task_id=task.id)
+    spawn_children(session, case, case.data)
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)).order_by(HumanTask.created_at)))
+
+
+def _investigators(session: Session, actor: Actor, task: HumanTask, case: Case, clean: dict) -> list[int]:
+    """Investigation steps need two certified officers of the unit: the actor and ``co_officer``."""
+    co_name = clean.get(CO_OFFICER_FIELD)
+    co = session.scalar(select(User).where(User.username == co_name)) if isinstance(co_name, str) else None
+    if co is None or not co.active:
+        raise ValidationFailed("a second officer is required", {CO_OFFICER_FIELD: ["unknown officer"]})
+    if co.id == actor.user_id:
+        raise ValidationFailed("a second officer is required",
+                               {CO_OFFICER_FIELD: ["must be another officer than yourself"]})
+    if not actor_for(session, co).has_role(Role.OFFICER, task.unit_id):
+        raise ValidationFailed("a second officer is required",
+                               {CO_OFFICER_FIELD: [f"{co_name} is not an officer of {task.unit_id}"]})
+    known = list(case.data.get("investigators") or [])
+    for uid in (actor.user_id, co.id):
+        if uid not in known:
+            known.append(uid)
+    return known
