@@ -21,19 +21,15 @@ from engine.schema import upgrade
 
 PG_ADMIN_URL = os.environ.get("ZHIFA_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [b for b in os.environ.get("ZHIFA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
-RUNTIME_TABLES = ["case_events", "timers", "human_tasks", "case_parties", "cases", "parties",
-                  "case_number_counters", "process_versions"]
+# Seeded once per session and kept; every other table is emptied after each test.
+KEPT_TABLES = {"units", "users", "memberships", "alembic_version"}
 
 
-def _extra_runtime_tables(conn) -> list[str]:
-    """Tables added by later migrations that hold per-test state (declared by them in this list)."""
-    from sqlalchemy import inspect
-    names = set(inspect(conn).get_table_names())
-    return [t for t in EXTRA_RUNTIME_TABLES if t in names]
-
-
-# Later features append the names of their per-test tables here (children before parents).
-EXTRA_RUNTIME_TABLES: list[str] = []
+def runtime_tables() -> list[str]:
+    """Every model table except the organisation, children before parents."""
+    import engine.models  # noqa: F401  (registers every table)
+    from engine.db import Base
+    return [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
 
 
 def create_pg_database(prefix: str = "zhifa_test") -> str:
@@ -82,7 +78,7 @@ def sessions(db_engine):
     yield factory
     clock.reset()
     with db_engine.begin() as conn:
-        for table in _extra_runtime_tables(conn) + RUNTIME_TABLES:
+        for table in runtime_tables():
             conn.execute(text(f"DELETE FROM {table}"))
 
 
