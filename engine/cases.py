@@ -48,7 +48,9 @@ def start_case(session: Session, actor: Actor, process_key: str, unit_id: str, d
 
     initial = dict(clean, handling_unit=unit_id, org=org_context(session), case_number=number, case_id=case.id)
     if party_row is not None:
-        initial["party"] = {"id": party_row.id, "kind": party_row.kind, "name": party_row.name}
+        initial["party"] = {"id": party_row.id, "kind": party_row.kind, "name": party_row.name,
+                            "id_number": party_row.id_number, "address": party_row.address,
+                            "phone": party_row.phone}
     instance = bpmn.Instance.start(deploy.specs_for(version), initial)
     log = EventLog(session, case)
     log.append(EventType.CASE_STARTED, actor_id=actor.user_id or None,
