@@ -6,6 +6,7 @@ from engine.models.case import Case, CaseNumberCounter, CaseParty, Party
 from engine.models.task import HumanTask
 from engine.models.timer import Timer
 from engine.models.event import CaseEvent
+from engine.models.token import ApiToken
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
-           "Party", "HumanTask", "Timer", "CaseEvent"]
+           "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken"]
