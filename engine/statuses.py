@@ -57,3 +57,11 @@ class EventType:
     DECISION_EVALUATED = "decision_evaluated"
     TIMER_FIRED = "timer_fired"
     CASE_ENDED = "case_ended"
+    # deadlines (engine/deadlines)
+    CLOCK_STARTED = "clock_started"
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+    CLOCK_EXTENDED = "clock_extended"
+    CLOCK_COLOUR_CHANGED = "clock_colour_changed"
+    CLOCK_STOPPED = "clock_stopped"
+    CLOCK_ESCALATED = "clock_escalated"  # reminder / 催办单 / 督办单 / 通报, automatic or by hand
