@@ -49,6 +49,8 @@ class _ClockDatetime(datetime):
 _timer_module.datetime = _ClockDatetime
 
 DEFAULT_MAX_DEPTH = 20000
+# Completed tasks kept above the open frontier when the trunk is compacted (see Instance.compact).
+TRUNK_KEEP = 3
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -228,10 +230,11 @@ def _json_safe(data: dict) -> dict:
 class Instance:
     """A running workflow with its specs. Not thread-safe; build one per command."""
 
-    def __init__(self, workflow: BpmnWorkflow, max_depth: int = DEFAULT_MAX_DEPTH):
+    def __init__(self, workflow: BpmnWorkflow, max_depth: int = DEFAULT_MAX_DEPTH, compact: bool = True):
         self.wf = workflow
         self.wf.script_engine = _script_engine
         self.max_depth = max_depth
+        self.compact_trunk = compact
 
     @classmethod
     def start(cls, specs: Specs, data: dict, **kw) -> "Instance":
@@ -275,8 +278,31 @@ class Instance:
             self.wf.do_engine_steps(did_complete_task=did_complete)
         except (SpiffWorkflowException, ScriptRejected, WorkflowException) as exc:
             raise WorkflowFailed(_describe(exc)) from None
+        except RecursionError:
+            raise WorkflowFailed("the case's task tree is too deep to evaluate (runaway loop)") from None
+        if self.compact_trunk:
+            self.compact()
         self._guard_depth()
         return records
+
+    def compact(self) -> int:
+        """Splice finished stretches out of the task tree; returns how many tasks were dropped.
+
+        A long case (review loops, repeated re-checks) would otherwise carry every finished task forever:
+        each step would deserialize, walk and re-serialize the whole history, so cost and stored size would
+        grow with the case's age, and SpiffWorkflow's recursive ancestry checks would hit Python's recursion
+        limit in a loop that runs beside an open parallel branch. The case event log is the record of what
+        happened; the workflow only needs the tasks that can still influence what happens next.
+
+        Only the middle of a *linear run* is removed: completed tasks with exactly one child, chained
+        parent → child. The head of each run (whose parent splits or is unfinished) and the last
+        ``TRUNK_KEEP`` tasks before anything unfinished stay, so splits, joins (which look at the
+        completed task right before them), boundary events and multi-instance parents are untouched.
+        """
+        dropped = _compact_workflow(self.wf, self.wf)
+        for sub in list(self.wf.subprocesses.values()):
+            dropped += _compact_workflow(sub, self.wf)
+        return dropped
 
     def _guard_depth(self) -> None:
         for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
@@ -359,6 +385,37 @@ class Instance:
         for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
             merged.update(task.data)
         return _json_safe(merged)
+
+
+def _compact_workflow(wf, top) -> int:
+    tasks = wf.tasks
+
+    def linear(task) -> bool:
+        return task.state == TaskState.COMPLETED and len(task._children) == 1 and task._parent is not None
+
+    removed = 0
+    for task in list(tasks.values()):
+        if task.id not in tasks or not linear(task):
+            continue
+        parent = tasks.get(task._parent)
+        if parent is not None and linear(parent):
+            continue  # not the head of a run
+        run, nxt = [task], tasks.get(task._children[0])
+        while nxt is not None and linear(nxt):
+            run.append(nxt)
+            nxt = tasks.get(nxt._children[0])
+        if len(run) <= TRUNK_KEEP + 1:
+            continue
+        head, middle, first_kept = run[0], run[1:-TRUNK_KEEP], run[-TRUNK_KEEP]
+        for gone in middle:
+            del tasks[gone.id]
+            top.subprocesses.pop(gone.id, None)
+            if wf.last_task is not None and wf.last_task.id == gone.id:
+                wf.last_task = first_kept
+        head._children = [first_kept.id]
+        first_kept._parent = head.id
+        removed += len(middle)
+    return removed
 
 
 def _is_timer(task) -> bool:

@@ -162,6 +162,34 @@ def test_loop_of_350_iterations_keeps_working(sessions, actor, loop_deployed):
     assert case.state == CaseState.COMPLETED and case.data["count"] == rounds
 
 
+def test_loop_beside_open_parallel_branch_runs_350_rounds(sessions, actor):
+    """Without compaction this loop hits the iterator cap, then Python's recursion limit in joins."""
+    with transaction(sessions) as session:
+        deploy(session, {"parallel_loop.bpmn": (DATA / "parallel_loop.bpmn").read_bytes()})
+    officer = actor("cn_officer1")
+    case_id = start(sessions, officer, "parallel_loop_test", "chengnan", {"done": False})
+    other = only_task(sessions, case_id, "Task_other")
+    rounds = 350
+    for i in range(rounds):
+        work = only_task(sessions, case_id, "Task_work")
+        complete(sessions, officer, work.id, {"done": i == rounds - 1})
+    assert [t.task_spec for t in open_tasks(sessions, case_id)] == ["Task_other"]
+    complete(sessions, officer, other.id, {})
+    case = get_case(sessions, case_id)
+    assert case.state == CaseState.COMPLETED
+    assert len(case.workflow_state) < 20000  # finished stretches are compacted, not carried forever
+
+
+def test_compaction_keeps_stored_state_bounded(sessions, actor, loop_deployed):
+    officer = actor("cn_officer1")
+    case_id = start(sessions, officer, "loop_test", "chengnan", {"done": False})
+    sizes = []
+    for i in range(60):
+        complete(sessions, officer, only_task(sessions, case_id).id, {"done": False})
+        sizes.append(len(get_case(sessions, case_id).workflow_state))
+    assert sizes[-1] <= sizes[10] * 1.1
+
+
 def test_loop_guard_fails_loudly(sessions, actor, loop_deployed):
     """A case whose tree grows past the guard fails with a clear error and stores nothing of that step."""
     specs_json = None
@@ -169,7 +197,7 @@ def test_loop_guard_fails_loudly(sessions, actor, loop_deployed):
         from engine.deploy import latest
         v = latest(session, "loop_test")
         specs_json = (v.id, v.spec_json)
-    inst = bpmn.Instance.start(bpmn.load_specs(*specs_json), {"done": False}, max_depth=30)
+    inst = bpmn.Instance.start(bpmn.load_specs(*specs_json), {"done": False}, max_depth=30, compact=False)
     inst.run()
     with pytest.raises(WorkflowFailed, match="loop guard"):
         for _ in range(20):
