@@ -18,4 +18,24 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     def health():
         return {"status": "ok"}
 
+    _init_api(app)
+
     return app
+
+
+def _init_api(app: Flask) -> None:
+    """The /api/v1 blueprints, the OpenAPI document, problem+json errors, one transaction per request."""
+    from api import db, problems
+    from api.openapi import CONFIG, ZhifaApi, docs
+    from api.resources import BLUEPRINTS
+
+    for key, value in CONFIG.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("JSON_SORT_KEYS", False)
+    db.init_app(app)
+    problems.register(app)
+    api = ZhifaApi(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.extensions["zhifa.api"] = api
+    app.register_blueprint(docs)

@@ -1,0 +1,105 @@
+"""Who is calling: a bearer token (API clients) or a Flask session holding a token id (the web UI).
+
+Use :func:`current_actor` in any view; it raises :class:`api.problems.Unauthorized` (→ 401) without valid
+credentials. The web UI logs in with :func:`login_session` and out with :func:`logout_session`.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import current_app, g, request
+from flask import session as cookie
+
+from engine import tokens
+from engine.errors import Forbidden
+from engine.models import ApiToken, User
+from engine.org import Actor, actor_for
+
+from api.db import commit, session
+from api.problems import Unauthorized
+
+SESSION_KEY = "zhifa_token_id"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _ttl() -> timedelta:
+    return timedelta(minutes=current_app.config["ZHIFA_SETTINGS"].token_ttl_minutes)
+
+
+def issue_token(user: User, client: str = "api") -> tuple[str, ApiToken]:
+    return tokens.issue(session(), user, _ttl(), client)
+
+
+def current_token() -> ApiToken | None:
+    """The caller's valid token (bearer header first, then the session cookie), or None."""
+    if "zhifa_token" in g:
+        return g.zhifa_token
+    header = request.headers.get("Authorization")
+    token, via = None, None
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        token, via = tokens.resolve(session(), raw.strip()), "bearer"
+        if token is None:
+            raise Unauthorized("the token is unknown, expired or revoked")
+    elif isinstance(cookie.get(SESSION_KEY), int):
+        token, via = tokens.by_id(session(), cookie[SESSION_KEY]), "cookie"
+    g.zhifa_token, g.zhifa_auth_via = token, via
+    return token
+
+
+def current_actor() -> Actor:
+    """The authenticated Actor of this request (cached per request) or 401."""
+    if "zhifa_actor" in g:
+        return g.zhifa_actor
+    token = current_token()
+    if token is None:
+        raise Unauthorized()
+    g.zhifa_actor = actor_for(session(), token.user)
+    return g.zhifa_actor
+
+
+def current_user() -> User:
+    current_actor()
+    return g.zhifa_token.user
+
+
+def require_auth() -> None:
+    """``before_request`` hook of every protected blueprint; cookie writes must come from our own pages."""
+    current_actor()
+    if g.zhifa_auth_via == "cookie" and request.method not in SAFE_METHODS \
+            and request.headers.get("X-Requested-With") is None:
+        raise Forbidden("cookie-authenticated writes need the X-Requested-With header")
+
+
+def writes(view):
+    """Mark a view as changing state: auditors are refused; the transaction commits when the view succeeds."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_actor().read_only:
+            raise Forbidden("auditors have read-only access")
+        result = view(*args, **kwargs)
+        commit()
+        return result
+    return wrapper
+
+
+def login_session(user: User) -> ApiToken:
+    """Web UI login: a token whose id lives in the signed session cookie (caller commits)."""
+    _raw, token = issue_token(user, client="web")
+    cookie[SESSION_KEY] = token.id
+    cookie.permanent = True
+    return token
+
+
+def logout_session() -> None:
+    """Web UI logout: revoke the cookie's token and clear the session (caller commits)."""
+    token_id = cookie.pop(SESSION_KEY, None)
+    if isinstance(token_id, int):
+        token = session().get(ApiToken, token_id)
+        if token is not None:
+            tokens.revoke(session(), token)
+    for key in ("zhifa_token", "zhifa_actor"):
+        g.pop(key, None)

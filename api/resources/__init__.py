@@ -1,0 +1,6 @@
+"""One flask-smorest blueprint per resource, all under /api/v1."""
+from __future__ import annotations
+
+from api.resources import auth, cases, me, meta, processes, tasks
+
+BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp]

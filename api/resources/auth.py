@@ -1,0 +1,37 @@
+"""Log in for a bearer token; log out to revoke it."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from api.auth import current_token, issue_token
+from api.db import commit, session
+from api.problems import Unauthorized
+from api.schemas.auth import LoginSchema, TokenSchema
+from engine import accounts, tokens
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication (bearer tokens)")
+
+
+@blp.route("/login", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+def login(body):
+    """Exchange username and password for a bearer token."""
+    user = accounts.authenticate(session(), body["username"], body["password"])
+    if user is None:
+        raise Unauthorized("unknown user or wrong password")
+    raw, token = issue_token(user)
+    commit()
+    return {"token": raw, "expires_at": token.expires_at, "user": user}
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(204)
+def logout():
+    """Revoke the token used for this request."""
+    token = current_token()
+    if token is None:
+        raise Unauthorized()
+    tokens.revoke(session(), token)
+    commit()
