@@ -19,6 +19,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         return {"status": "ok"}
 
     _init_api(app)
+    from api import web  # officer web UI (pages, Babel, vendored front-end packages)
+    web.init_app(app)
 
     return app
 

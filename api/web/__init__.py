@@ -1,0 +1,18 @@
+"""Officer web UI: login, inbox, task forms (form-js), case page with the BPMN diagram, start, supervision.
+
+Pages call the same engine services as the JSON API (engine.cases, engine.tasks, engine.inbox) through the
+API's per-request database session and its session-cookie login (api.auth), so scopes are identical.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from api.web import i18n, vendor
+from api.web.blueprint import bp
+from api.web.views import cases, inbox, session, start, supervision, tasks  # noqa: F401  (register routes)
+
+
+def init_app(app: Flask) -> None:
+    i18n.init_app(app)
+    vendor.init_app(app)
+    app.register_blueprint(bp)

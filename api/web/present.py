@@ -1,0 +1,65 @@
+"""Names and colours for display: units, users, procedures, deadline colours (per request, cached on g)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import g
+from sqlalchemy import func, select
+
+from api.db import session as db
+from api.web.i18n import current_language
+from engine import clock
+from engine.models import ProcessVersion, Unit, User
+
+
+def _cache(name: str, loader):
+    if name not in g:
+        setattr(g, name, loader())
+    return getattr(g, name)
+
+
+def unit_name(unit_id: str | None) -> str:
+    units = _cache("web_units", lambda: {u.id: u for u in db().scalars(select(Unit))})
+    unit = units.get(unit_id)
+    if unit is None:
+        return unit_id or ""
+    return (unit.name_en or unit.name) if current_language() == "en" else unit.name
+
+
+def user_name(user_id: int | None) -> str:
+    if not user_id:
+        return ""
+    users = _cache("web_users", dict)
+    if user_id not in users:
+        user = db().get(User, user_id)
+        users[user_id] = user.display_name if user else str(user_id)
+    return users[user_id]
+
+
+def procedure_name(key: str) -> str:
+    def load():
+        latest = select(ProcessVersion.process_key, func.max(ProcessVersion.version)).group_by(
+            ProcessVersion.process_key).subquery()
+        rows = db().execute(select(ProcessVersion.process_key, ProcessVersion.name).join(
+            latest, (latest.c.process_key == ProcessVersion.process_key) & (latest.c[1] == ProcessVersion.version)))
+        return {k: n for k, n in rows}
+    return _cache("web_procedures", load).get(key) or key
+
+
+def colour(task) -> str | None:
+    """Deadline colour of a task: the deadline clocks' colour when present, else from ``due_at``."""
+    explicit = getattr(task, "colour", None)
+    if explicit:
+        return explicit
+    if task.due_at is None:
+        return None
+    due = task.due_at if task.due_at.tzinfo else task.due_at.replace(tzinfo=clock.now().tzinfo)
+    now = clock.now()
+    if due < now:
+        return "red"
+    return "yellow" if due < now + timedelta(days=3) else "green"
+
+
+def party_name(case) -> str:
+    party = (case.data or {}).get("party") or {}
+    return party.get("name") or case.title or ""

@@ -1,0 +1,78 @@
+"""Task page: case summary, the task's form (form-js viewer), claim / unclaim / complete."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from api.db import commit, session as db
+from api.web import present
+from api.web.blueprint import bp
+from api.web.guard import actor, login_required
+from engine import forms, tasks
+from engine.errors import NotFound, ValidationFailed
+from engine.models import Case
+from engine.statuses import Role, TaskState
+
+
+def _form(key: str | None):
+    if not key:
+        return None
+    try:
+        return forms.load_form(key)
+    except NotFound:
+        return None
+
+
+@bp.get("/tasks/<task_id>", endpoint="task")
+@login_required
+def task_page(task_id):
+    me = actor()
+    task = tasks.get_task(db(), me, task_id)
+    case = db().get(Case, task.case_id)
+    mine = task.state == TaskState.CLAIMED and task.assignee_id == me.user_id
+    may_work = me.has_role(task.role, task.unit_id) and not me.read_only
+    open_task = task.state in TaskState.OPEN
+    return render_template(
+        "task.html", task=task, case=case, form=_form(task.form_key), present=present, mine=mine,
+        may_claim=open_task and may_work and task.state == TaskState.READY,
+        may_unclaim=open_task and task.state == TaskState.CLAIMED and (
+            mine or me.has_role(Role.SQUAD_LEADER, task.unit_id)),
+        editable=open_task and mine, colour=present.colour(task))
+
+
+@bp.post("/tasks/<task_id>/claim", endpoint="claim")
+@login_required
+def claim(task_id):
+    tasks.claim(db(), actor(), task_id)
+    commit()
+    flash(_("Task claimed. Fill in the form and complete it."))
+    return redirect(url_for("web.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim", endpoint="unclaim")
+@login_required
+def unclaim(task_id):
+    tasks.unclaim(db(), actor(), task_id)
+    commit()
+    flash(_("Task released to the unit's queue."))
+    return redirect(url_for("web.inbox", tab="claimable"))
+
+
+@bp.post("/tasks/<task_id>/complete", endpoint="complete")
+@login_required
+def complete(task_id):
+    """JSON in (the form-js data), JSON out: where to go next, or the errors per field (422)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise ValidationFailed(_("The form data could not be read."), {"": [_("expected a JSON object")]})
+    me = actor()
+    nxt = tasks.complete(db(), me, task_id, body["data"], expected_case_version=body.get("case_version"))
+    task = tasks.get_task(db(), me, task_id)
+    commit()
+    mine = [t for t in nxt if (t.state == TaskState.CLAIMED and t.assignee_id == me.user_id)
+            or (t.state == TaskState.READY and me.has_role(t.role, t.unit_id))]
+    if mine:
+        flash(_("Completed. This is the next step of the case."))
+        return {"redirect": url_for("web.task", task_id=mine[0].id)}
+    flash(_("Completed. The case has moved on."))
+    return {"redirect": url_for("web.inbox"), "case": url_for("web.case", case_id=task.case_id)}
