@@ -22,8 +22,8 @@ from bench.env import open_backends
 BENCHMARKS = {
     "engine_step": ("bench.steps", "run_engine_step"),
     "growth": ("bench.steps", "run_growth"),
-    "http": ("bench.http", "run_http"),
-    "memory": ("bench.http", "run_memory"),
+    "http": ("bench.httpapi", "run_http"),
+    "memory": ("bench.httpapi", "run_memory"),
     "inbox": ("bench.inbox", "run_inbox"),
     "sweep": ("bench.sweep", "run_sweep"),
 }
