@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import bpmn, clock
 from engine.deploy import specs_for
+from engine.deadlines.clocks import sync_clocks
 from engine.errors import Conflict, NotFound, WorkflowFailed
 from engine.events import EventLog
 from engine.models import Case, HumanTask, ProcessVersion, Timer
@@ -77,6 +78,7 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
         raise Conflict(f"case {case.number} was changed by someone else; reload and try again")
     for key, value in values.items():
         setattr(case, key, value)
+    sync_clocks(session, case, instance, log, now)  # statutory deadlines follow tasks and case (engine/deadlines)
     if values.get("state") == CaseState.COMPLETED:
         log.append(EventType.CASE_ENDED, data={"data": data})
     return new_tasks

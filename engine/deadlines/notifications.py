@@ -1,0 +1,158 @@
+"""Who hears about a deadline, the in-app inbox, and the outbox for mail/SMS/webhook senders.
+
+Recipients (org roles, never hard-coded users):
+- yellow (到期预警): the handling officers — the task's assignee, else holders of the task's role in its unit
+  (case clocks: the case's ``investigators``, else the unit's officers) — and the unit's squad leader(s).
+- red (超期警示): the unit's deputy in charge (``deputy_head``; the nearest one up the tree, else the unit's
+  ``agency_head``) and the county supervisor(s) (``supervisor`` in the nearest unit above that has any).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.deadlines.config import settings
+from engine.errors import NotFound
+from engine.models import Case, Clock, HumanTask, Notification, OutboxMessage, Unit, User
+from engine.org import users_with_role
+from engine.statuses import Role
+
+KIND_WARNING, KIND_OVERDUE = "warning", "overdue"
+TITLES = {
+    "warning": "【到期预警】", "overdue": "【超期警示】", "reminder": "【超期提醒】",
+    "urge": "【催办单】", "supervise": "【督办单】", "circular": "【通报】",
+}
+
+
+# ---------------------------------------------------------------- recipients
+
+def _ancestors(session: Session, unit_id: str) -> list[str]:
+    chain, current = [], session.get(Unit, unit_id)
+    while current is not None and current.parent_id and current.parent_id not in chain:
+        chain.append(current.parent_id)
+        current = session.get(Unit, current.parent_id)
+    return chain
+
+
+def handling_officers(session: Session, clk: Clock, case: Case) -> list[User]:
+    if clk.task_id:
+        task = session.get(HumanTask, clk.task_id)
+        if task is not None and task.assignee_id:
+            return [session.get(User, task.assignee_id)]
+        return users_with_role(session, clk.unit_id, clk.role or Role.OFFICER)
+    ids = [i for i in (case.data or {}).get("investigators") or [] if isinstance(i, int)]
+    users = [u for u in (session.get(User, i) for i in ids) if u is not None and u.active]
+    return users or users_with_role(session, clk.unit_id, Role.OFFICER)
+
+
+def squad_leaders(session: Session, unit_id: str) -> list[User]:
+    return users_with_role(session, unit_id, Role.SQUAD_LEADER)
+
+
+def heads(session: Session, unit_id: str) -> list[User]:
+    return users_with_role(session, unit_id, Role.AGENCY_HEAD)
+
+
+def deputies(session: Session, unit_id: str) -> list[User]:
+    for unit in [unit_id] + _ancestors(session, unit_id):
+        found = users_with_role(session, unit, Role.DEPUTY_HEAD)
+        if found:
+            return found
+    return heads(session, unit_id)
+
+
+def supervisors(session: Session, unit_id: str) -> list[User]:
+    for unit in _ancestors(session, unit_id):
+        found = users_with_role(session, unit, Role.SUPERVISOR)
+        if found:
+            return found
+    return []
+
+
+# ---------------------------------------------------------------- writing
+
+def notify(session: Session, users, *, kind: str, case: Case, clk: Clock | None, body: str, data: dict,
+           key: str, now: datetime) -> list[Notification]:
+    """One notification per distinct user (skipping users who already have ``key``), plus outbox rows."""
+    created, seen = [], set()
+    title = f"{TITLES.get(kind, '')}{case.number} {clk.label if clk else ''}".strip()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        exists = session.scalar(select(Notification.id).where(Notification.user_id == user.id,
+                                                              Notification.dedupe_key == key))
+        if exists is not None:
+            continue
+        note = Notification(user_id=user.id, case_id=case.id, clock_id=clk.id if clk else None, kind=kind,
+                            title=title, body=body, data=dict(data, case_number=case.number), dedupe_key=key,
+                            created_at=now)
+        session.add(note)
+        session.flush()
+        for channel in settings().notify_channels:
+            session.add(OutboxMessage(notification_id=note.id, channel=channel, user_id=user.id, created_at=now,
+                                      attempts=0, payload={"title": title, "body": body, "kind": kind,
+                                                           "case_id": case.id, "username": user.username}))
+        created.append(note)
+    return created
+
+
+def colour_changed(session: Session, clk: Clock, case: Case, colour: str, now: datetime) -> list[Notification]:
+    key = f"clock:{clk.id}:colour:{clk.colour_changes}"
+    data = {"colour": colour, "due_on": clk.due_on.isoformat(), "clock_id": clk.id}
+    if colour == "yellow":
+        users = handling_officers(session, clk, case) + squad_leaders(session, clk.unit_id)
+        body = f"{case.number}「{clk.label}」将于 {clk.due_on.isoformat()} 到期，请抓紧办理。"
+        return notify(session, users, kind=KIND_WARNING, case=case, clk=clk, body=body, data=data, key=key, now=now)
+    users = deputies(session, clk.unit_id) + supervisors(session, clk.unit_id)
+    body = f"{case.number}「{clk.label}」已超过期限（{clk.due_on.isoformat()}），请督促办理。"
+    return notify(session, users, kind=KIND_OVERDUE, case=case, clk=clk, body=body, data=data, key=key, now=now)
+
+
+# ---------------------------------------------------------------- inbox and outbox
+
+def inbox(session: Session, user_id: int, unread_only: bool = False, kind: str | None = None,
+          limit: int = 50, before_id: int | None = None) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if kind:
+        query = query.where(Notification.kind == kind)
+    if before_id:
+        query = query.where(Notification.id < before_id)
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(max(1, min(limit, 200)))))
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user_id: int, notification_id: int, now: datetime) -> Notification:
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user_id:
+        raise NotFound(f"notification {notification_id} not found")
+    note.read_at = note.read_at or now
+    return note
+
+
+def mark_all_read(session: Session, user_id: int, now: datetime) -> int:
+    return session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                      Notification.read_at.is_(None)).values(read_at=now)).rowcount
+
+
+def claim_outbox(session: Session, channel: str, limit: int = 100) -> list[OutboxMessage]:
+    """For senders: unsent rows of a channel, locked (PostgreSQL: SKIP LOCKED, so senders can run in parallel)."""
+    return list(session.scalars(select(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
+        .limit(limit).with_for_update(skip_locked=True)))
+
+
+def mark_sent(message: OutboxMessage, now: datetime, error: str | None = None) -> None:
+    message.attempts = (message.attempts or 0) + 1
+    if error is None:
+        message.sent_at = now
+    message.last_error = error

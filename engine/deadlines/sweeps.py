@@ -1,0 +1,172 @@
+"""The scheduler's jobs: fire due BPMN timers, advance clock colours, run escalations.
+
+The database is the truth and every job is idempotent. Candidates are read without locks; then each case
+is handled in its own transaction that first takes the case row lock with ``FOR UPDATE SKIP LOCKED``
+(PostgreSQL: a case another scheduler or a user command is working on is skipped and retried on the next
+sweep; SQLite: ``BEGIN IMMEDIATE`` already serialises writers) and re-checks, under the lock, that the work
+is still due. Two schedulers therefore never fire a timer or record a colour change twice.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import clock as wall
+from engine.cases import spawn_children
+from engine.db import transaction
+from engine.deadlines import clocks as clk_mod
+from engine.deadlines import colours, escalation
+from engine.deadlines.calendar import Calendar, local_date
+from engine.deadlines.config import settings
+from engine.errors import EngineError
+from engine.events import EventLog
+from engine.models import Case, Clock, Timer
+from engine.runtime import load_instance, save
+from engine.statuses import CaseState, EventType, TimerState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    done: int = 0      # timers fired / colours changed / escalation steps taken
+    cases: int = 0     # cases handled
+    skipped: int = 0   # cases locked by someone else (retried next sweep)
+    failed: int = 0
+
+    def __iadd__(self, other: "SweepResult") -> "SweepResult":
+        self.done += other.done
+        self.cases += other.cases
+        self.skipped += other.skipped
+        self.failed += other.failed
+        return self
+
+
+def _lock_or_skip(session: Session, case_id: int) -> Case | None:
+    return session.scalar(select(Case).where(Case.id == case_id).with_for_update(skip_locked=True))
+
+
+def _per_case(factory: sessionmaker, case_ids, work) -> SweepResult:
+    result = SweepResult()
+    for case_id in case_ids:
+        try:
+            with transaction(factory) as session:
+                case = _lock_or_skip(session, case_id)
+                if case is None:
+                    result.skipped += 1
+                    continue
+                result.done += work(session, case)
+                result.cases += 1
+        except EngineError as exc:
+            result.failed += 1
+            log.error("sweep failed on case %s: %s", case_id, exc)
+        except Exception:  # noqa: BLE001 — one broken case must not stop the sweep
+            result.failed += 1
+            log.exception("sweep failed on case %s", case_id)
+    return result
+
+
+# ---------------------------------------------------------------- BPMN timers
+
+def _due_timer_cases(factory, now, limit) -> list[int]:
+    with factory() as session:
+        return list(session.scalars(
+            select(Timer.case_id).where(Timer.state == TimerState.WAITING, Timer.due_at <= now)
+            .group_by(Timer.case_id).order_by(func.min(Timer.due_at)).limit(limit)))
+
+
+def fire_timers(factory: sessionmaker, limit: int | None = None) -> SweepResult:
+    """Fire every due timer through the engine: one transaction per case (load, fire, save)."""
+    now = wall.now()
+
+    def work(session: Session, case: Case) -> int:
+        due = session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.WAITING,
+                                                  Timer.due_at <= now)).all()
+        if not due or case.state != CaseState.RUNNING:
+            return 0  # someone else fired them already (or the case ended)
+        instance = load_instance(session, case)
+        records = instance.fire_due_timers()
+        save(session, case, instance, EventLog(session, case), records)
+        spawn_children(session, case, case.data)
+        return sum(1 for r in records if r.kind == "timer")
+
+    return _per_case(factory, _due_timer_cases(factory, now, limit or settings().sweep_batch), work)
+
+
+# ---------------------------------------------------------------- colours
+
+def _colour_due(today):
+    return and_(Clock.state == clk_mod.RUNNING, or_(
+        and_(Clock.colour == colours.GREEN, Clock.yellow_on <= today),
+        and_(Clock.colour != colours.RED, Clock.due_on < today)))
+
+
+def _escalation_due(today):
+    return and_(Clock.state == clk_mod.RUNNING, Clock.colour == colours.RED,
+                Clock.next_escalation_on.is_not(None), Clock.next_escalation_on <= today)
+
+
+def _clock_cases(factory, condition, limit) -> list[int]:
+    with factory() as session:
+        return list(session.scalars(select(Clock.case_id).where(condition).group_by(Clock.case_id)
+                                    .order_by(Clock.case_id).limit(limit)))
+
+
+def advance_colours(factory: sessionmaker, limit: int | None = None) -> SweepResult:
+    now = wall.now()
+    today = local_date(now)
+
+    def work(session: Session, case: Case) -> int:
+        cal, log_, changed = Calendar.load(session), EventLog(session, case), 0
+        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _colour_due(today))):
+            if case.state != CaseState.RUNNING:
+                clk_mod.close(clk, cal, log_, today, now, case.state == CaseState.COMPLETED)
+                continue
+            changed += colours.refresh(session, clk, case, log_, cal, today, now)
+        return changed
+
+    return _per_case(factory, _clock_cases(factory, _colour_due(today), limit or settings().sweep_batch), work)
+
+
+def run_escalations(factory: sessionmaker, limit: int | None = None) -> SweepResult:
+    now = wall.now()
+    today = local_date(now)
+
+    def work(session: Session, case: Case) -> int:
+        cal, log_, steps = Calendar.load(session), EventLog(session, case), 0
+        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _escalation_due(today))):
+            if case.state != CaseState.RUNNING:
+                clk_mod.close(clk, cal, log_, today, now, case.state == CaseState.COMPLETED)
+            elif escalation.escalate(session, clk, case, log_, cal, today, now):
+                steps += 1
+        return steps
+
+    return _per_case(factory, _clock_cases(factory, _escalation_due(today), limit or settings().sweep_batch), work)
+
+
+# ---------------------------------------------------------------- all together
+
+def run_all(factory: sessionmaker) -> dict[str, SweepResult]:
+    """One sweep: timers first (they may end tasks), then colours, then escalations."""
+    return {"timers": fire_timers(factory), "colours": advance_colours(factory),
+            "escalations": run_escalations(factory)}
+
+
+def pending(factory: sessionmaker) -> int:
+    """How much work is due right now (including work locked by another scheduler)."""
+    now = wall.now()
+    today = local_date(now)
+    with factory() as session:
+        timers = session.scalar(select(func.count()).select_from(Timer).where(
+            Timer.state == TimerState.WAITING, Timer.due_at <= now, Timer.case_id.in_(
+                select(Case.id).where(Case.state == CaseState.RUNNING))))
+        clocks = session.scalar(select(func.count()).select_from(Clock).where(
+            or_(_colour_due(today), _escalation_due(today))))
+    return (timers or 0) + (clocks or 0)
+
+
+__all__ = ["SweepResult", "fire_timers", "advance_colours", "run_escalations", "run_all", "pending",
+           "EventType"]
