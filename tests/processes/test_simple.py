@@ -1,0 +1,102 @@
+"""The simple procedure (简易程序 / 当场处罚) end to end: within the caps, cash refused, over the caps.
+
+Over the caps the simple case ends as "converted" and the engine starts an ordinary case for the same
+unit and party (``spawn_cases``), carrying the facts, so 立案 runs with its own number and clocks.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.errors import Forbidden, ValidationFailed
+from engine.models import Case
+from engine.statuses import CaseState
+from tests.engine.helpers import only_task
+from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems
+
+INTAKE = {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-03-02"}
+
+
+def record(penalty_kind="fine", fine=50, party_kind="person"):
+    return {"credentials_shown": True, "facts": "当事人在人行道随意丢弃垃圾", "legal_basis": "《城市市容和环境卫生管理条例》",
+            "statement_summary": "当事人承认", "party_kind": party_kind, "penalty_kind": penalty_kind,
+            "fine_amount": fine}
+
+
+def decision(fine, method="bank"):
+    return {"decision_number": "城南当罚〔2026〕1号", "party_name": "王小明", "violation": "随意丢弃垃圾",
+            "decision_basis": "《城市市容和环境卫生管理条例》第三十四条", "decided_fine": fine, "payment_method": method,
+            "payment_deadline": "2026-03-17", "remedy": "60日内申请行政复议或6个月内提起行政诉讼",
+            "agency_name": "城南街道办事处", "decided_on": "2026-03-02", "decided_place": "人民路", "officer_signature": "何平"}
+
+
+FILING = {"record_number": "城南备〔2026〕1号", "materials_received_on": "2026-03-05"}
+
+
+def simple(sessions, actor, party=PERSON) -> CaseRun:
+    return CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_officer1", INTAKE, party=party)
+
+
+def test_warning_is_decided_on_the_spot_and_filed(sessions, actor, deployed):
+    run = simple(sessions, actor)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("warning", 0))
+    assert run.decisions("BRT_SimpleCaps") == [{"simple_allowed": True, "cash_allowed": False}]
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(0))
+    filing = run.do("Task_Filing", "cn_leader", FILING)
+    assert (filing.role, filing.unit_id) == ("squad_leader", "chengnan")
+    assert run.path == ["Task_OnSiteRecord", "Task_OnSpotDecision", "Task_Filing"]
+    assert run.case.state == CaseState.COMPLETED and run.data["simple_outcome"] == "closed"
+    assert run.gateway("Gw_Caps") == [["Task_OnSpotDecision"]]
+    assert run.gateway("Gw_Cash") == [["Task_Filing"]]
+
+
+def test_cash_above_100_is_sent_back_then_paid_at_a_bank(sessions, actor, deployed):
+    run = simple(sessions, actor)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 150))
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(150, "cash"))
+    assert "不得当场收缴" in run.data["payment_warning"]
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(150, "bank"))
+    run.do("Task_Filing", "cn_leader", FILING)
+    assert run.path == ["Task_OnSiteRecord", "Task_OnSpotDecision", "Task_OnSpotDecision", "Task_Filing"]
+    assert run.gateway("Gw_Cash") == [["Script_CashRefused"], ["Task_Filing"]]
+    assert run.case.state == CaseState.COMPLETED
+
+
+def test_organisation_fine_within_caps_with_cash_up_to_100(sessions, actor, deployed):
+    run = simple(sessions, actor, party=ORGANISATION)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 80, "organisation"))
+    assert run.decisions("BRT_SimpleCaps") == [{"simple_allowed": True, "cash_allowed": True}]
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(80, "cash"))
+    run.do("Task_Filing", "cn_leader", FILING)
+    assert run.gateway("Gw_Cash") == [["Task_Filing"]] and run.case.state == CaseState.COMPLETED
+
+
+def test_over_the_caps_the_case_becomes_an_ordinary_case(sessions, actor, deployed):
+    run = simple(sessions, actor)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 500))
+    case = run.case
+    assert case.state == CaseState.COMPLETED and case.data["simple_outcome"] == "converted_to_ordinary"
+    assert run.gateway("Gw_Caps") == [["Script_Convert"]]
+    with sessions() as session:
+        child = session.scalar(select(Case).where(Case.parent_case_id == run.case_id))
+        assert (child.process_key, child.unit_id, child.state) == ("ordinary_procedure", "chengnan", "running")
+        assert child.data["source"] == "simple_conversion" and child.data["referred_from"] == case.number
+        assert child.data["facts"] == record()["facts"] and child.data["party"]["name"] == PERSON["name"]
+        assert child.number != case.number
+    first = only_task(sessions, child.id)
+    assert (first.task_spec, first.unit_id, first.role) == ("Task_FilingProposal", "chengnan", "officer")
+
+
+def test_only_officers_start_and_decisions_respect_the_cap(sessions, actor, deployed):
+    with pytest.raises(Forbidden):
+        CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_leader", INTAKE)
+    run = simple(sessions, actor, party=ORGANISATION)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 3000, "organisation"))
+    with pytest.raises(ValidationFailed) as err:  # the decision form itself refuses more than 3000
+        run.do("Task_OnSpotDecision", "cn_officer1", decision(3500))
+    assert "decided_fine" in err.value.errors
+    assert run.open_specs() == ["Task_OnSpotDecision"]
+
+
+def test_diagram_is_complete_for_a_modeler():
+    assert diagram_problems("simple.bpmn") == []
