@@ -1,4 +1,8 @@
-"""Languages: zh-CN (default) and English via Flask-Babel; catalogs compiled from .po at start-up."""
+"""Languages: zh-CN (default) and English via Flask-Babel; catalogs compiled from .po at start-up.
+
+Babel resolves ``zh_CN`` to the CLDR locale ``zh_Hans_CN``, so the Chinese catalog lives in
+``translations/zh_Hans_CN``. Message ids are English; the ``en`` catalog is empty (ids are shown).
+"""
 from __future__ import annotations
 
 from pathlib import Path
