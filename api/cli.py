@@ -89,7 +89,33 @@ def run(host, port, no_setup):
             seed_mod.seed_demo(session)
     from api import create_app
     app = create_app(settings)
+    if settings.database_url.startswith("sqlite") and os.environ.get("ZHIFA_SCHEDULER", "on") != "off":
+        from engine.deadlines.scheduler import start_background  # embedded default: sweeps in this process
+        start_background(_factory(settings))
     app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--interval", type=float, default=None, help="seconds between sweeps (ZHIFA_SCHEDULER_INTERVAL, 30)")
+@click.option("--once", is_flag=True, help="run one sweep and exit")
+@click.option("--exit-when-idle", is_flag=True, help="exit once nothing is due (tests, batch runs)")
+def scheduler(interval, once, exit_when_idle):
+    """Run the deadline sweeps: fire due BPMN timers, advance clock colours, escalate (safe to run several)."""
+    import json
+    import logging
+    from engine.deadlines import scheduler as sched_mod, sweeps
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    factory = _factory(Settings.from_env())
+    if once:
+        totals = sweeps.run_all(factory)
+    else:
+        sched, job = sched_mod.build(factory, blocking=True, interval=interval, exit_when_idle=exit_when_idle)
+        try:
+            sched.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        totals = job.totals
+    click.echo(json.dumps({name: vars(r) for name, r in totals.items()}))
 
 
 if __name__ == "__main__":
