@@ -343,8 +343,47 @@ def test_deployed_properties_carry_the_statutory_clocks(sessions, deployed):
     with sessions() as session:
         props = latest(session, "ordinary_procedure").properties
     assert props["startForm"] == "case_intake" and props["caseDeadline"] == "90d"
-    assert props["caseDeadlineFrom"] == "filed_on"
+    assert (props["caseDeadlineFrom"], props["caseDeadlineUntil"]) == ("filed_on", "decided_on")
 
 
 def test_diagram_is_complete_for_a_modeler():
     assert diagram_problems("ordinary.bpmn") == []
+
+
+def test_statutory_clocks_follow_the_case(sessions, actor, deployed):
+    """The limits written on the BPMN start clocks: 立案 from the lead, 90 days from 立案 until the decision,
+    the statement period from the notice; the hearing pauses the case clock."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from engine import clock
+    from engine.models import Clock
+
+    def clocks():
+        with sessions() as session:
+            return {c.spec: c for c in session.scalars(select(Clock).where(Clock.case_id == run.case_id))}
+
+    clock.freeze(datetime(2026, 3, 3, 1, 0, tzinfo=timezone.utc))
+    run = filed(sessions, actor)
+    found = clocks()
+    assert (found["Task_FilingProposal"].limit_days, found["Task_FilingProposal"].unit,
+            found["Task_FilingProposal"].started_on) == (15, "wd", date(2026, 3, 2))
+    case_clock = found["ordinary_procedure"]
+    assert (case_clock.kind, case_clock.limit_days, case_clock.unit) == ("case", 90, "d")
+    assert (case_clock.started_on, case_clock.due_on, case_clock.state) == (date(2026, 3, 4), date(2026, 6, 2),
+                                                                            "running")
+    run.do("Task_InvestigationReport", "cn_officer1", report(fine=8000))
+    run.do("Task_LegalReview", "legal1", review())
+    run.do("Task_Notice", "cn_officer1", NOTICE)
+    run.do("Task_HearingRequest", "cn_officer1", {"hearing_requested": True})
+    run.do("Task_Statement", "cn_officer1", STATEMENT)
+    found = clocks()
+    assert found["Task_Statement"].started_on == found["Task_HearingRequest"].started_on == date(2026, 3, 23)
+    assert (found["Task_HearingRequest"].limit_days, found["Task_HearingRequest"].unit) == (5, "d")
+    assert found["ordinary_procedure"].state == "paused"  # the hearing does not count (SAMR Art. 64)
+    clock.advance(timedelta(days=10))
+    run.do("Task_Hearing", "hearing1", HEARING)
+    run.do("Task_Deliberation", "cn_head", DELIBERATION)
+    run.do("Task_Decision", "cn_head", decision(fine=8000))
+    found = clocks()
+    assert found["ordinary_procedure"].state == "met" and found["ordinary_procedure"].due_on > date(2026, 6, 2)
+    assert (found["Task_Service"].limit_days, found["Task_Service"].started_on) == (7, date(2026, 4, 8))
