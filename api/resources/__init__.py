@@ -2,5 +2,6 @@
 from __future__ import annotations
 
 from api.resources import auth, cases, me, meta, processes, tasks
+from api.resources import clocks, notifications  # deadlines (engine/deadlines)
 
-BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp]
+BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp, clocks.blp, notifications.blp]

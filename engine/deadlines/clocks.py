@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock as wall
@@ -263,6 +263,13 @@ def recompute_running(session: Session) -> int:
                 row.due_at = clk.due_at
         count += 1
     return count
+
+
+def task_colour_condition(colour: str):
+    """SQL condition on HumanTask for inbox filters: its active clock has ``colour`` (green: or no clock)."""
+    active = and_(Clock.task_id == HumanTask.id, Clock.state.in_(ACTIVE))
+    has = exists().where(active, Clock.colour == colour)
+    return or_(has, ~exists().where(active)) if colour == colours.GREEN else has
 
 
 def check_days(days) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine import clock as wall
 from engine.cases import get_case
 from engine.deadlines import clocks as clk_mod
-from engine.deadlines import escalation
+from engine.deadlines import calendar, escalation
 from engine.deadlines.calendar import Calendar, local_date
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
@@ -130,6 +130,14 @@ def _views(session: Session, rows) -> list[dict]:
     return [view(c, cal, today) for c in rows]
 
 
+def get_clock(session: Session, actor: Actor, clock_id: int) -> dict:
+    clk = session.get(Clock, clock_id)
+    if clk is None:
+        raise NotFound(f"clock {clock_id} not found")
+    get_case(session, actor, clk.case_id)
+    return _views(session, [clk])[0]
+
+
 def case_clocks(session: Session, actor: Actor, case_id: int) -> list[dict]:
     get_case(session, actor, case_id)
     return _views(session, session.scalars(select(Clock).where(Clock.case_id == case_id).order_by(Clock.id)))
@@ -156,6 +164,24 @@ def board(session: Session, actor: Actor, colours=("yellow", "red"), unit_id: st
         Clock.state.in_(clk_mod.ACTIVE), Clock.colour.in_(list(colours)), Clock.unit_id.in_(sorted(units)))
         .order_by(Clock.due_on, Clock.id).limit(max(1, min(limit, 1000))))
     return _views(session, rows)
+
+
+def set_calendar_day(session: Session, actor: Actor, day: date, workday: bool, note: str | None) -> int:
+    """Administrators: declare a holiday / make-up working day; running clocks are recomputed at once."""
+    if not actor.units_with(Role.ADMIN):
+        raise Forbidden("editing the working-day calendar needs the admin role")
+    calendar.set_override(session, day, workday, note, actor.user_id)
+    session.flush()
+    return clk_mod.recompute_running(session)
+
+
+def remove_calendar_day(session: Session, actor: Actor, day: date) -> int:
+    if not actor.units_with(Role.ADMIN):
+        raise Forbidden("editing the working-day calendar needs the admin role")
+    if not calendar.remove_override(session, day):
+        raise NotFound(f"no calendar override on {day.isoformat()}")
+    session.flush()
+    return clk_mod.recompute_running(session)
 
 
 def summary(session: Session, actor: Actor) -> list[dict]:
