@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 def _init_api(app: Flask) -> None:
     """The /api/v1 blueprints, the OpenAPI document, problem+json errors, one transaction per request."""
-    from api import db, problems
+    from api import db, guards, problems
     from api.openapi import CONFIG, ZhifaApi, docs
     from api.resources import BLUEPRINTS
 
@@ -35,6 +35,7 @@ def _init_api(app: Flask) -> None:
         app.config.setdefault(key, value)
     app.config.setdefault("JSON_SORT_KEYS", False)
     db.init_app(app)
+    guards.init_app(app)
     problems.register(app)
     api = ZhifaApi(app)
     for blueprint in BLUEPRINTS:

@@ -57,14 +57,14 @@ def list_(args):
     return present.page(page, page.items)
 
 
-@blp.route("/<int:case_id>")
+@blp.route("/<int(max=2147483647):case_id>")
 @blp.response(200, CaseDetailSchema)
 def get(case_id):
     """A case with its data, open tasks, parties and process version."""
     return detail(cases.get_case(session(), current_actor(), case_id))
 
 
-@blp.route("/<int:case_id>/events")
+@blp.route("/<int(max=2147483647):case_id>/events")
 @blp.response(200, EventSchema(many=True))
 def history(case_id):
     """The case's event history, oldest first."""
@@ -75,7 +75,7 @@ def history(case_id):
              "task_spec": e.task_spec, "data": e.data or {}, "hash": e.hash} for e in rows]
 
 
-@blp.route("/<int:case_id>/events/verify")
+@blp.route("/<int(max=2147483647):case_id>/events/verify")
 @blp.response(200, VerifySchema)
 def verify(case_id):
     """Recompute the hash chain: intact, or the first altered event's seq."""

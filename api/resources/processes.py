@@ -50,14 +50,14 @@ def get_process(key):
     raise NotFound(f"no deployed procedure {key!r}")
 
 
-@blp.route("/<string:key>/versions/<int:version>")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>")
 @blp.response(200, VersionSchema)
 def get_version(key, version):
     """One version's metadata."""
     return deploy.get_version(session(), key, version)
 
 
-@blp.route("/<string:key>/versions/<int:version>/bpmn")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>/bpmn")
 @blp.response(200, {"type": "string"}, content_type="application/xml",
               description="the BPMN 2.0 XML as deployed")
 def get_bpmn(key, version):
