@@ -85,3 +85,57 @@ def diagram_problems(file_name: str) -> list[str]:
         if len(outgoing) > 1 and not gw.get("default"):
             problems.append(f"gateway {gw.get('id')} has no default flow")
     return problems
+
+
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
+ENGINE_VARIABLES = {"handling_unit", "org", "case_number", "case_id", "party", "investigators"}
+
+
+def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
+    """(names read, names assigned) by a Python expression or script."""
+    import ast
+    read, written = set(), set()
+    for node in ast.walk(ast.parse(source.strip(), mode=mode)):
+        if isinstance(node, ast.Name):
+            (written if isinstance(node.ctx, ast.Store) else read).add(node.id)
+    return read, written
+
+
+def unknown_variables(file_name: str) -> set[str]:
+    """Variables that conditions, scripts or called decision tables read but nothing provides.
+
+    Providers: the engine, the start form and task forms (field keys), decision table outputs,
+    script assignments.
+    """
+    import builtins
+    import json
+
+    root = ElementTree.parse(ROOT / "processes" / file_name).getroot()
+    process = root.find(f"{BPMN}process")
+    props = {p.get("name"): p.get("value") for p in process.findall(f"{BPMN}extensionElements/{SPIFF}properties/{SPIFF}property")}
+    form_keys = [props.get("startForm")] + [p.get("value") for p in process.iter(f"{SPIFF}property")
+                                             if p.get("name") == "formKey"]
+    provided = set(ENGINE_VARIABLES) | {"dmninputexpr"}
+    for key in filter(None, form_keys):
+        form = json.loads((ROOT / "forms" / f"{key}.form").read_text("utf-8"))
+        provided |= {c["key"] for c in form["components"] if c.get("key")}
+    read: set[str] = set()
+    decisions = {d.text for d in process.iter(f"{SPIFF}calledDecisionId")}
+    for dmn_file in (ROOT / "processes").glob("*.dmn"):
+        table = ElementTree.parse(dmn_file).getroot().find(f"{DMN}decision")
+        if table.get("id") in decisions:
+            provided |= {o.get("name") for o in table.iter(f"{DMN}output")}
+            for expr in table.iter(f"{DMN}inputExpression"):
+                read |= _names(expr.find(f"{DMN}text").text, "eval")[0]
+    for script in process.iter(f"{BPMN}script"):
+        r, w = _names(script.text, "exec")
+        read |= r
+        provided |= w
+    for cond in process.iter(f"{BPMN}conditionExpression"):
+        read |= _names(cond.text, "eval")[0]
+    for prop in process.iter(f"{SPIFF}property"):
+        if prop.get("name") in ("unit", "deadlineFrom", "caseDeadlineFrom", "caseDeadlineUntil"):
+            read |= _names(prop.get("value"), "eval")[0]
+    safe = {"date", "datetime", "timedelta", "Exception", "ValueError"} | set(dir(builtins))
+    return read - provided - safe

@@ -23,7 +23,7 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.models import Case
 from engine.org import Actor
 from engine.statuses import CaseState
-from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems
+from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems, unknown_variables
 from tests.engine.helpers import complete, only_task, open_tasks
 
 INTAKE = {"source": "patrol", "cause": "未经许可占道经营", "facts": "巡查发现当事人在人行道上摆摊经营",
@@ -348,6 +348,11 @@ def test_deployed_properties_carry_the_statutory_clocks(sessions, deployed):
 
 def test_diagram_is_complete_for_a_modeler():
     assert diagram_problems("ordinary.bpmn") == []
+
+
+def test_gateways_and_tables_read_only_variables_that_forms_tables_or_scripts_provide():
+    # escalation_status is optional: set by the escalated procedure when it calls this one (read under try)
+    assert unknown_variables("ordinary.bpmn") == {"escalation_status"}
 
 
 def test_statutory_clocks_follow_the_case(sessions, actor, deployed):

@@ -12,7 +12,7 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.models import Case
 from engine.statuses import CaseState
 from tests.engine.helpers import only_task
-from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems
+from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems, unknown_variables
 
 INTAKE = {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-03-02"}
 
@@ -100,3 +100,7 @@ def test_only_officers_start_and_decisions_respect_the_cap(sessions, actor, depl
 
 def test_diagram_is_complete_for_a_modeler():
     assert diagram_problems("simple.bpmn") == []
+
+
+def test_gateways_and_tables_read_only_variables_that_forms_tables_or_scripts_provide():
+    assert unknown_variables("simple.bpmn") == set()
