@@ -43,6 +43,10 @@ USERS = [
     ("dispatcher", "指挥中心派单员 何静", [("bureau_command", "dispatcher")]),
     ("hearing1", "听证主持人 卫东", [("bureau", "hearing_officer"), ("chengnan", "hearing_officer"),
                                 ("chengbei", "hearing_officer")]),
+    ("hearing2", "听证主持人 柏松", [("jiangkou", "hearing_officer"), ("qingshan", "hearing_officer")]
+     + [(a, "hearing_officer") for a in ("agency_market", "agency_eco", "agency_safety", "agency_fire",
+                                          "agency_health")]),
+    ("sq1_support", "直属一中队辅助人员 戴静", [("bureau_squad1", "support")]),
     ("sq1_leader", "直属一中队队长 蒋涛", [("bureau_squad1", "squad_leader")]),
     ("sq1_officer1", "直属一中队队员 沈洁", [("bureau_squad1", "officer")]),
     ("sq1_officer2", "直属一中队队员 韩磊", [("bureau_squad1", "officer")]),
