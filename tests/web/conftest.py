@@ -1,7 +1,7 @@
 """Browser-test fixtures: a real zhifa server (subprocess, SQLite, migrated + seeded + deployed) and Chromium.
 
 The server runs ``zhifa run`` on a free 127.0.0.1 port with its own database, the repository's forms plus
-the test forms, and the test procedure in tests/web/data (a procedure with a diagram layout).
+the test forms, and the real procedures plus the small test procedure in tests/web/data.
 """
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def web_env(tmp_path_factory):
     for form in (DATA / "forms").glob("*.form"):
         shutil.copy(form, forms_dir / form.name)
     processes_dir.mkdir()
-    shutil.copy(DATA / "web_test.bpmn", processes_dir)
+    for source in [*(ROOT / "processes").glob("*.bpmn"), *(ROOT / "processes").glob("*.dmn"), DATA / "web_test.bpmn"]:
+        shutil.copy(source, processes_dir / source.name)
     return {"ZHIFA_DATABASE_URL": f"sqlite:///{base / 'zhifa.db'}", "ZHIFA_FORMS_DIR": str(forms_dir),
             "ZHIFA_PROCESSES_DIR": str(processes_dir), "ZHIFA_SECRET_KEY": "browser-test"}
 
@@ -53,14 +54,15 @@ def server(web_env):
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env={**os.environ, **web_env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + 180  # migrate + deploy + seed on a busy machine
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url + "/health", timeout=1)
             break
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited; see {ARTIFACTS / 'server.log'}")
-            time.sleep(0.1)
+            time.sleep(0.2)
     else:
         proc.terminate()
         raise RuntimeError("server did not come up")

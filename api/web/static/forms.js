@@ -76,8 +76,8 @@
     try {
       var res = await post(url, Object.assign({ data: data }, extra()));
       if (res.status === 200 || res.status === 201) { window.location.assign(res.json.redirect); return; }
-      if (res.status === 422 && res.json.errors) { showErrors(form, schema, res.json.errors, box, i18n.fix); }
-      else { showErrors(null, null, {}, box, i18n.failed + ' ' + (res.json.detail || res.status)); }
+      if (res.status === 422 && res.json.errors) { window.zhifaForms.showErrors(form, schema, res.json.errors, box, i18n.fix); }
+      else { window.zhifaForms.showErrors(null, null, {}, box, i18n.failed + ' ' + (res.json.detail || res.status)); }
     } finally {
       button.disabled = false;
       button.textContent = old;
