@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engine import cases, events
 from engine.db import transaction
 from engine.errors import Forbidden, NotFound, ValidationFailed, WorkflowFailed
-from engine.models import Case, HumanTask, User
+from engine.models import Case, Clock, HumanTask, User
 from engine.statuses import CaseState, EventType
 from tests.engine.helpers import complete, get_case, open_tasks, start
 
@@ -171,6 +171,12 @@ def test_mixed_outcomes_publish_recheck_and_one_case_per_violation(sessions, act
     assert specs(nxt) == [("Task_publish", "chengnan"), ("Task_recheck", "agency_fire")]
     recheck_task = task_for(sessions, case_id, "Task_recheck", "agency_fire")
     assert recheck_task.context["recheck"]["deadline"] == "2026-03-16"
+    with sessions() as session:  # the clocks declared on the tasks (deadline properties)
+        clocks = {c.spec: c for c in session.scalars(select(Clock).where(Clock.case_id == case_id))}
+    assert (clocks["Task_recheck"].unit_id, clocks["Task_recheck"].limit_days, clocks["Task_recheck"].unit) == (
+        "agency_fire", 5, "wd")
+    assert clocks["Task_recheck"].started_on.isoformat() == "2026-03-16"  # runs from the correction deadline
+    assert (clocks["Task_publish"].unit_id, clocks["Task_publish"].limit_days) == ("chengnan", 20)
 
     kids = children(sessions, case_id)
     assert [(k.unit_id, k.process_key, k.state) for k in kids] == [
