@@ -7,9 +7,11 @@ evidence and assists in parallel. Not endorsed / refused: the township runs the 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from engine import events
 from engine.errors import Forbidden, NotFound, ValidationFailed, WorkflowFailed
+from engine.models import Case
 from engine.statuses import CaseState, EventType
 from tests.engine.helpers import complete, get_case, open_tasks, start
 
@@ -208,3 +210,20 @@ def test_not_escalated_the_township_handles_it_itself(sessions, actor, deployed,
     evs = history(sessions, case_id)
     assert gateway_taken(evs, gateway) == [taken]
     assert not any(e.task_spec in ("Task_handover", "Task_assist") for e in evs)
+
+
+def test_only_a_township_officer_can_request_escalation(sessions, actor, deployed):
+    with pytest.raises(WorkflowFailed, match="镇街"):  # a direct squad does not escalate to itself
+        start(sessions, actor("sq1_officer1"), "escalated_procedure", "bureau_squad1", dict(REQUEST), party=PARTY)
+    with pytest.raises(Forbidden):  # startRoles = officer
+        start(sessions, actor("cn_leader"), "escalated_procedure", "chengnan", dict(REQUEST), party=PARTY)
+    with pytest.raises(ValidationFailed) as err:  # the ZJ Art. 17 reasons are required and enumerated
+        start(sessions, actor("cn_officer1"), "escalated_procedure", "chengnan",
+              dict(REQUEST, escalation_reasons=["too_busy"]), party=PARTY)
+    assert "escalation_reasons.0" in err.value.errors or "escalation_reasons" in err.value.errors
+    assert get_case_count(sessions) == 0
+
+
+def get_case_count(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(Case))
