@@ -252,16 +252,17 @@ def _recompute(session, clk, case, cal, log, today, now, event=True) -> None:
 
 
 def recompute_running(session: Session) -> int:
-    """After calendar overrides change: recompute every running clock's due date (colours follow in the sweep)."""
-    cal = Calendar.load(session)
-    count = 0
-    for clk in session.scalars(select(Clock).where(Clock.state.in_(ACTIVE))):
-        compute(clk, cal)
-        if clk.task_id:
-            row = session.get(HumanTask, clk.task_id)
-            if row is not None:
-                row.due_at = clk.due_at
-        count += 1
+    """After calendar overrides change: recompute every active clock's due date, one case lock at a time,
+    and record the colour changes that follow (both ways: a new holiday can turn red back to yellow)."""
+    cal, now = Calendar.load(session), wall.now()
+    today, count = local_date(now), 0
+    case_ids = sorted(set(session.scalars(select(Clock.case_id).where(Clock.state.in_(ACTIVE)))))
+    for case_id in case_ids:
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        log = EventLog(session, case)
+        for clk in session.scalars(select(Clock).where(Clock.case_id == case_id, Clock.state.in_(ACTIVE))):
+            _recompute(session, clk, case, cal, log, today, now)
+            count += 1
     return count
 
 
