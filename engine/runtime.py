@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import bpmn, clock
 from engine.deploy import specs_for
@@ -77,7 +78,7 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
     if result.rowcount != 1:
         raise Conflict(f"case {case.number} was changed by someone else; reload and try again")
     for key, value in values.items():
-        setattr(case, key, value)
+        set_committed_value(case, key, value)  # already written above; setattr would UPDATE the row again
     sync_clocks(session, case, instance, log, now)  # statutory deadlines follow tasks and case (engine/deadlines)
     if values.get("state") == CaseState.COMPLETED:
         log.append(EventType.CASE_ENDED, data={"data": data})
