@@ -243,8 +243,11 @@ def errors_of(form: dict, data) -> dict[str, list[str]]:
         path = list(err.absolute_path)
         if err.validator == "required":
             for name in err.validator_value:
-                if isinstance(err.instance, dict) and name not in err.instance:
-                    errors.setdefault(_key(path + [name]), []).append("必填 (required)")
+                # jsonschema reports each missing name as its own error carrying the whole list
+                messages = errors.setdefault(_key(path + [name]), []) \
+                    if isinstance(err.instance, dict) and name not in err.instance else None
+                if messages is not None and "必填 (required)" not in messages:
+                    messages.append("必填 (required)")
         elif err.validator == "additionalProperties":
             known = set(err.schema.get("properties", {}))
             for name in err.instance:

@@ -228,3 +228,10 @@ def test_invalid_submission_changes_nothing(sessions, actor, form_process):
     case = get_case(sessions, case_id)
     assert case.data["fine_amount"] == 150 and case.data["case_number"] != "forged"
     assert only_task(sessions, case_id).state == TaskState.READY
+
+
+def test_each_missing_required_field_is_reported_once():
+    from engine.forms import errors_of
+    form = {"components": [{"type": "textfield", "key": k, "label": k, "validate": {"required": True}}
+                           for k in ("a", "b", "c")]}
+    assert errors_of(form, {"b": "x"}) == {"a": ["必填 (required)"], "c": ["必填 (required)"]}
