@@ -1,7 +1,7 @@
 """One flask-smorest blueprint per resource, all under /api/v1."""
 from __future__ import annotations
 
-from api.resources import auth, cases, me, meta, processes, tasks
+from api.resources import audit, auth, cases, me, meta, processes, tasks
 from api.resources import clocks, notifications  # deadlines (engine/deadlines)
 
-BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp, clocks.blp, notifications.blp]
+BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp, audit.blp, clocks.blp, notifications.blp]
