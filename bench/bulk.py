@@ -75,14 +75,20 @@ def seed_tasks(backend: Backend, first: int, last: int, unit: str, role: str = "
         conn.execute(text(f"INSERT INTO human_tasks ({cols}) {series(backend, first, last, body)}"))
 
 
+def ensure_cases(backend: Backend, first: int, last: int, unit: str) -> None:
+    """Cases CASE_BASE+first .. CASE_BASE+last exist (the inbox and sweep benchmarks share them)."""
+    with backend.engine.connect() as conn:
+        have = conn.execute(text(f"SELECT max(id) FROM cases WHERE id BETWEEN {CASE_BASE + first} "
+                                 f"AND {CASE_BASE + last}")).scalar()
+    start = first if have is None else have - CASE_BASE + 1
+    if start <= last:
+        seed_cases(backend, start, last, unit)
+
+
 def seed_open_tasks(backend: Backend, first: int, last: int, unit: str) -> None:
     """Tasks first..last plus the cases they belong to."""
-    case_first = (first + TASKS_PER_CASE - 1) // TASKS_PER_CASE
-    case_last = (last + TASKS_PER_CASE - 1) // TASKS_PER_CASE
-    if (first - 1) % TASKS_PER_CASE:  # the first case exists already (its earlier tasks were seeded)
-        case_first += 1
-    if case_first <= case_last:
-        seed_cases(backend, case_first, case_last, unit)
+    ensure_cases(backend, (first + TASKS_PER_CASE - 1) // TASKS_PER_CASE,
+                 (last + TASKS_PER_CASE - 1) // TASKS_PER_CASE, unit)
     seed_tasks(backend, first, last, unit)
 
 

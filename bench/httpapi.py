@@ -99,7 +99,7 @@ def cell(port: int, token: str, op: str, clients: int, rounds: int, seconds: flo
 
 
 def http_backend(backend: Backend, quick: bool) -> list[Result]:
-    rounds, seconds = (1, 0.2) if quick else (3, 1.5)
+    rounds, seconds = (1, 0.2) if quick else (3, 1.0)
     results = []
     for workers in ((2,) if quick else (1, 2)):
         with Server(backend.url, workers) as srv:
