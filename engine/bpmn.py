@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway, InclusiveGateway
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as _UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -382,9 +383,31 @@ class Instance:
             merged.update(self.wf.data)
             return _json_safe(merged)
         merged: dict = dict(self.wf.data)
-        for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        open_tasks = list(self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+        for task in open_tasks:  # branches parked at a join first: branches still running are newer
+            if task.state == TaskState.WAITING and isinstance(task.task_spec, UnstructuredJoin):
+                merged.update(_parked_branch_data(task))
+        for task in open_tasks:
             merged.update(task.data)
         return _json_safe(merged)
+
+
+def _parked_branch_data(join_task) -> dict:
+    """What the branches waiting at a join (parallel/inclusive) that has not fired yet have set.
+
+    SpiffWorkflow copies branch data into a join only when it fires: a branch that arrives early leaves a
+    WAITING join task *without* data (and is cancelled when the next branch arrives); its variables live only
+    in the completed task before the join until then. Merged here the way the join will merge them.
+    """
+    spec = join_task.task_spec
+    same = [t for t in join_task.workflow.tasks.values() if t.task_spec is spec]
+    fired = max((t.last_state_change for t in same if t.state == TaskState.COMPLETED), default=float("-inf"))
+    arrived = [t for t in same if t.parent is not None and t.parent.state == TaskState.COMPLETED
+               and (t is join_task or (t.state == TaskState.CANCELLED and t.last_state_change > fired))]
+    data: dict = {}
+    for task in sorted(arrived, key=lambda t: t.last_state_change):
+        data.update(task.parent.data)
+    return data
 
 
 def _compact_workflow(wf, top) -> int:

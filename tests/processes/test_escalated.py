@@ -148,6 +148,10 @@ def test_approved_escalation_runs_ordinary_in_the_squad_while_the_township_assis
             "co_officer": "sq1_officer1", "assistance_record": "协助", "assisted_on": DAY})
     do(sessions, actor, case_id, "Task_assist", "cn_officer2", {
         "co_officer": "cn_officer3", "assistance_record": "协助询问城北来源车辆", "assisted_on": "2026-03-06"})
+    # the township's branch now waits at the join for the squad; what it recorded stays in the case data
+    data = get_case(sessions, case_id).data
+    assert (data["handover_evidence"], data["assistance_record"]) == ("现场照片12张、询问笔录1份", "协助询问城北来源车辆")
+    assert data["handling_unit"] == "bureau_squad1"
 
     # squad: the whole ordinary procedure, with the bureau's legal section and head deciding
     seen = []

@@ -196,6 +196,7 @@ def test_mixed_outcomes_publish_recheck_and_one_case_per_violation(sessions, act
     assert [(t.task_spec, t.unit_id, t.role) for t in first] == [("Task_FilingProposal", "agency_eco", "officer")]
 
     publish(sessions, actor, case_id)
+    assert get_case(sessions, case_id).data["publish_channel"] == "gsxt"  # parked at the join, still visible
     assert recheck(sessions, actor, case_id, "agency_fire", "yes") == []
     case = get_case(sessions, case_id)
     assert case.state == CaseState.COMPLETED
