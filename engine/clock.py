@@ -16,7 +16,7 @@ def now() -> datetime:
 
 def freeze(at: datetime) -> None:
     global _frozen
-    _frozen = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    _frozen = at.astimezone(timezone.utc) if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def advance(delta: timedelta) -> None:
