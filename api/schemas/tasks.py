@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.schemas.common import PageArgs, UtcDateTime, page_of
+from api.schemas.deadlines import ClockSchema
 from engine.inbox import COLOURS, SORTS
 
 
@@ -27,6 +28,8 @@ class TaskSchema(ma.Schema):
     claimed_at = UtcDateTime(allow_none=True)
     completed_at = UtcDateTime(allow_none=True)
     may_work = fields.Boolean(required=True, metadata={"description": "the caller may claim/complete it"})
+    clock = fields.Nested(ClockSchema, allow_none=True,
+                          metadata={"description": "the task's statutory clock (limit, due date, colour), if any"})
 
 
 TaskPageSchema = page_of(TaskSchema)

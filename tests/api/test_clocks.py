@@ -131,3 +131,11 @@ def test_calendar_override_recomputes_running_clocks(client, auth, case_with_clo
     assert client.delete("/api/v1/calendar/2026-10-09", headers=auth("admin")).status_code == 200
     assert clocks(client, auth, case_with_clocks)["Task_statement"]["due_on"] == "2026-10-12"
     assert client.delete("/api/v1/calendar/2026-10-09", headers=auth("admin")).status_code == 404
+
+
+def test_task_listings_carry_the_task_clock(client, auth, case_with_clocks):
+    r = client.get("/api/v1/tasks/claimable", headers=auth("cn_officer1"))
+    assert r.status_code == 200, r.json
+    [row] = [t for t in r.json["items"] if t["case_id"] == case_with_clocks]
+    assert row["task_spec"] == "Task_statement"
+    assert (row["clock"]["due_on"], row["clock"]["colour"], row["clock"]["limit"]) == ("2026-10-12", "green", 5)
