@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from api.db import session as db
 from api.web.i18n import current_language
 from engine import clock
-from engine.models import ProcessVersion, Unit, User
+from engine.models import Clock, ProcessVersion, Unit, User
 
 
 def _cache(name: str, loader):
@@ -46,9 +46,20 @@ def procedure_name(key: str) -> str:
     return _cache("web_procedures", load).get(key) or key
 
 
+def prefetch_colours(task_ids) -> None:
+    """Load the clock colours of these tasks in one query (cached for this request)."""
+    known = _cache("web_clock_colours", dict)
+    wanted = [t for t in task_ids if t not in known]
+    if wanted:
+        rows = db().execute(select(Clock.task_id, Clock.colour).where(Clock.task_id.in_(wanted)).order_by(Clock.id))
+        found = {task_id: colour for task_id, colour in rows}
+        known.update({t: found.get(t) for t in wanted})
+
+
 def colour(task) -> str | None:
-    """Deadline colour of a task: the deadline clocks' colour when present, else from ``due_at``."""
-    explicit = getattr(task, "colour", None)
+    """Deadline colour of a task: its statutory clock's colour, else estimated from ``due_at``."""
+    prefetch_colours([task.id])
+    explicit = g.web_clock_colours.get(task.id)
     if explicit:
         return explicit
     if task.due_at is None:

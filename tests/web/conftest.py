@@ -101,7 +101,7 @@ def chromium():
 def page(chromium):
     context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     pg = context.new_page()
-    pg.set_default_timeout(15000)
+    pg.set_default_timeout(60000)
     yield pg
     context.close()
 

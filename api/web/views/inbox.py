@@ -42,6 +42,7 @@ def inbox_page():
     if leader:
         counts["unit"] = inbox.unit_queue(db(), me, inbox.TaskFilter(), per_page=1).total
     procedures = sorted(set(db().scalars(select(ProcessVersion.process_key))))
+    present.prefetch_colours([t.id for t, _ in page.items])
     rows = [{"task": t, "case": c, "colour": present.colour(t), "party": present.party_name(c)}
             for t, c in page.items]
     pages = max(1, -(-page.total // PER_PAGE))

@@ -27,6 +27,7 @@ def supervision_page():
         HumanTask.unit_id.in_(units), HumanTask.state.in_(TaskState.OPEN), HumanTask.due_at.is_not(None),
         HumanTask.due_at < now + timedelta(days=SOON_DAYS)).order_by(HumanTask.due_at)).all()
     groups: dict[str, dict] = {}
+    present.prefetch_colours([task.id for task, _ in rows])
     for task, case in rows:
         item = {"task": task, "case": case, "colour": present.colour(task), "party": present.party_name(case)}
         if item["colour"] not in ("red", "yellow"):
