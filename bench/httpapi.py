@@ -134,7 +134,7 @@ def run_http(backends: list[Backend], quick: bool) -> list[Result]:
 
 # ---------------------------------------------------------------- figure 6: memory
 
-MIX = ("complete", "inbox", "case")   # one completion, one inbox page of 50, one case detail per cycle
+MIX = ("complete", "inbox", "case", "inbox", "case")   # per cycle: a completion, inbox pages of 50, case details
 
 
 def run_memory(backends: list[Backend], quick: bool) -> list[Result]:

@@ -105,7 +105,7 @@ def sweep_backend(backend: Backend, quick: bool) -> list[Result]:
         sizes, changes, repeat, cap = [1_000], 100, 3, 60.0
     else:
         sizes = [100_000] + ([1_000_000] if backend.name == "postgresql" else [])
-        changes, repeat, cap = 10_000, 10, 90.0
+        changes, repeat, cap = 10_000, 10, 75.0
     today = local_date(wall.now())
     step_cost = engine_step_baseline(backend)
     results, seeded = [], 0
