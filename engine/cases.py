@@ -65,8 +65,10 @@ def start_case(session: Session, actor: Actor, process_key: str, unit_id: str, d
 def spawn_children(session: Session, case: Case, data: dict) -> list[Case]:
     """Start the cases a process asked for in ``spawn_cases`` (e.g. one per violation found)."""
     wanted = data.get("spawn_cases") or []
+    if not wanted:  # checked first: this runs after every step, the query only when children are asked for
+        return []
     already = session.scalar(select(Case.id).where(Case.parent_case_id == case.id).limit(1))
-    if not wanted or already is not None:
+    if already is not None:
         return []
     children = []
     for item in wanted:
