@@ -6,17 +6,16 @@ Both are created by the run and removed at its end. The PostgreSQL server is the
 from __future__ import annotations
 
 import os
-import uuid
 from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import accounts, seed
+from engine import accounts, schema, seed
 from engine.db import make_engine, make_session_factory, transaction
 from engine.deploy import deploy_directory
 from engine.models import User
@@ -47,20 +46,11 @@ class Backend:
 
 
 def create_pg_database(prefix: str = "zhifa_bench") -> str:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return schema.create_pg_database(PG_ADMIN_URL, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    schema.drop_pg_database(PG_ADMIN_URL, url)
 
 
 @contextmanager

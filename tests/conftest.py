@@ -7,13 +7,12 @@ the runtime tables are emptied, so tests start from the seeded organisation and 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from engine import clock
+from engine import clock, schema
 from engine.config import ROOT
 from engine.db import make_engine, make_session_factory, transaction
 from engine.org import actor_for
@@ -33,20 +32,11 @@ def runtime_tables() -> list[str]:
 
 
 def create_pg_database(prefix: str = "zhifa_test") -> str:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return schema.create_pg_database(PG_ADMIN_URL, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    schema.drop_pg_database(PG_ADMIN_URL, url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

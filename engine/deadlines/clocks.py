@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from engine import clock as wall
 from engine.deadlines import colours
 from engine.deadlines.calendar import Calendar, day_end, local_date, parse_limit
-from engine.deadlines.config import settings
 from engine.errors import ValidationFailed, WorkflowFailed
 from engine.events import EventLog
 from engine.models import Case, Clock, HumanTask, ProcessVersion

@@ -7,7 +7,7 @@ import sys
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from engine import bpmn, events
 from engine.config import ROOT
@@ -15,7 +15,7 @@ from engine.db import transaction
 from engine.deploy import deploy
 from engine.errors import Conflict, Forbidden, WorkflowFailed
 from engine.models import Case, CaseEvent, HumanTask
-from engine.statuses import CaseState, EventType, TaskState
+from engine.statuses import CaseState, EventType
 from tests.conftest import DATA
 from tests.engine.helpers import complete, get_case, only_task, open_tasks, start
 

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from engine import clock
 from engine.config import ROOT
-from engine.db import transaction
 from engine.models import CaseEvent, Clock, Notification, Timer
 from engine.statuses import EventType, TimerState
 from tests.engine.deadlines.conftest import local
