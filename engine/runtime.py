@@ -103,12 +103,20 @@ def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: Even
         row = HumanTask(
             id=task_id, case_id=case.id, process_key=case.process_key, task_spec=view.spec, title=view.title,
             role=task_role(view), unit_id=task_unit(instance, view, case), form_key=view.properties.get("formKey"),
-            state=TaskState.READY, context=_task_context(view), created_at=now)
+            state=TaskState.READY, context=_task_context(view), rules=task_rules(view), created_at=now)
         session.add(row)
         created.append(row)
         log.append(EventType.TASK_READY, task_id=task_id, task_spec=view.spec,
                    data={"role": row.role, "unit": row.unit_id, "context": row.context})
     return created
+
+
+RULE_PROPERTIES = ("notInvestigator", "twoOfficers")
+
+
+def task_rules(view: bpmn.UserTaskView) -> dict:
+    """The task's permission rules from its BPMN properties, kept on the row so checks need no workflow load."""
+    return {name: True for name in RULE_PROPERTIES if view.properties.get(name) == "true"}
 
 
 def _task_context(view: bpmn.UserTaskView) -> dict:

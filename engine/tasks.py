@@ -43,17 +43,8 @@ def _check_may_work(session: Session, actor: Actor, task: HumanTask, case: Case)
 
 
 def _check_separation(session: Session, user_id: int, task: HumanTask, case: Case) -> None:
-    props = _properties(session, case, task)
-    if props.get("notInvestigator") == "true" and user_id in (case.data.get("investigators") or []):
+    if (task.rules or {}).get("notInvestigator") and user_id in (case.data.get("investigators") or []):
         raise Forbidden(f"'{task.title}' may not be done by an investigator of this case")
-
-
-def _properties(session: Session, case: Case, task: HumanTask) -> dict:
-    instance = load_instance(session, case)
-    for view in instance.ready_user_tasks():
-        if view.id == task.id:
-            return view.properties
-    return {}
 
 
 def _check_open(task: HumanTask) -> None:
@@ -127,8 +118,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
         raise Conflict(f"task '{task.title}' is no longer ready in the workflow")
     if not actor.has_role(task.role, task.unit_id):
         raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
-    if props.get("notInvestigator") == "true" and actor.user_id in (case.data.get("investigators") or []):
-        raise Forbidden(f"'{task.title}' may not be done by an investigator of this case")
+    _check_separation(session, actor.user_id, task, case)
     clean = forms.validate_submission(task.form_key, data)
     if props.get("twoOfficers") == "true":
         clean["investigators"] = _investigators(session, actor, task, case, clean)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JsonType
@@ -29,6 +29,8 @@ class HumanTask(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Task-local context shown to the user (e.g. which agency a multi-instance item is for).
     context: Mapped[dict] = mapped_column(JsonType, default=dict)
+    # Permission rules from the BPMN properties (notInvestigator, twoOfficers), checked without a workflow load.
+    rules: Mapped[dict] = mapped_column(JsonType, default=dict, server_default=text("'{}'"))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
