@@ -19,14 +19,30 @@ SESSION_KEY = "lang"
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
-    """po → mo for every catalog whose .mo is missing or older than its .po (binary .mo are not committed)."""
+    """po → mo per language, when the .mo is missing or older than one of its .po (binary .mo are not committed).
+
+    A language's catalog is ``messages.po`` merged with every other ``*.po`` beside it — one per workspace
+    (``officer.po``, ``design.po``, ``audit.po``, …) so that features keep their messages apart.
+    """
     done = []
-    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-        mo = po.with_suffix(".mo")
-        if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+    for lc_dir in sorted(p for p in directory.glob("*/LC_MESSAGES") if p.is_dir()):
+        sources = sorted(lc_dir.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+        if not sources:
             continue
-        with po.open("rb") as src:
-            catalog = read_po(src, locale=po.parent.parent.name)
+        mo = lc_dir / "messages.mo"
+        if mo.is_file() and all(mo.stat().st_mtime >= po.stat().st_mtime for po in sources):
+            continue
+        locale = lc_dir.parent.name
+        catalog = None
+        for po in sources:
+            with po.open("rb") as src:
+                part = read_po(src, locale=locale)
+            if catalog is None:
+                catalog = part
+                continue
+            for message in part:
+                if message.id and message.string:
+                    catalog[message.id] = message
         tmp = mo.with_suffix(".mo.tmp")
         with tmp.open("wb") as out:
             write_mo(out, catalog)
