@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 from api.auth import current_actor, require_auth, writes
 from api.db import session
 from api.schemas.deadlines import (BoardArgs, CalendarArgs, CalendarChangedSchema, CalendarDaySchema,
-                                   CalendarSetArgs, ClockSchema, ExtendArgs, IssueArgs, IssuedSchema, PauseArgs,
+                                   CalendarSetArgs, CalendarYearArgs, CalendarYearChangedSchema, CalendarYearSchema,
+                                   ClockSchema, ExtendArgs, IssueArgs, IssuedSchema, PauseArgs,
                                    UnitSummarySchema)
 from engine.deadlines import calendar, supervision
 
@@ -105,6 +106,24 @@ def summary():
 def calendar_days(args):
     """Administrator overrides of the working-day calendar (holidays, 调休 make-up days)."""
     return calendar.list_overrides(session(), args.get("year"))
+
+
+@blp.route("/calendar/years")
+@blp.response(200, CalendarYearSchema(many=True))
+def calendar_years():
+    """Years the calendar can count, and whether each is complete (package years always are)."""
+    return calendar.list_years(session())
+
+
+@blp.route("/calendar/years/<int(min=2000,max=2100):year>", methods=["PUT"])
+@blp.arguments(CalendarYearArgs)
+@blp.response(200, CalendarYearChangedSchema)
+@writes
+def mark_year(body, year):
+    """Mark a year complete once its State Council holiday notice is entered (admin): clocks reaching into it
+    are no longer estimated. Running clocks are recomputed."""
+    n = supervision.mark_calendar_year(session(), current_actor(), year, body["complete"], body.get("note"))
+    return {"year": year, "complete": body["complete"], "recomputed_clocks": n}
 
 
 @blp.route("/calendar/<string:day>", methods=["PUT"])

@@ -94,6 +94,27 @@ class CalendarSetArgs(ma.Schema):
     note = fields.String(validate=validate.Length(max=200), allow_none=True)
 
 
+class CalendarYearSchema(ma.Schema):
+    year = fields.Integer(required=True)
+    source = fields.String(required=True, metadata={"description": "package (chinesecalendar) | administrator"})
+    complete = fields.Boolean(required=True, metadata={
+        "description": "true: the year's holidays and make-up days are entered; clocks in it are not estimated"})
+    overrides = fields.Integer(required=True)
+    note = fields.String(allow_none=True)
+    updated_at = UtcDateTime(allow_none=True)
+
+
+class CalendarYearArgs(ma.Schema):
+    complete = fields.Boolean(required=True)
+    note = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class CalendarYearChangedSchema(ma.Schema):
+    year = fields.Integer(required=True)
+    complete = fields.Boolean(required=True)
+    recomputed_clocks = fields.Integer(required=True)
+
+
 class CalendarChangedSchema(ma.Schema):
     day = fields.Date(required=True)
     recomputed_clocks = fields.Integer(required=True)

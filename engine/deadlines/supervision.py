@@ -184,6 +184,16 @@ def remove_calendar_day(session: Session, actor: Actor, day: date) -> int:
     return clk_mod.recompute_running(session)
 
 
+def mark_calendar_year(session: Session, actor: Actor, year: int, complete: bool, note: str | None) -> int:
+    """Administrators: the year's State Council notice is entered completely (or not any more); clocks that
+    reach into the year lose (or regain) their *estimated* flag and are recomputed at once."""
+    if not actor.units_with(Role.ADMIN):
+        raise Forbidden("editing the working-day calendar needs the admin role")
+    calendar.mark_year(session, year, complete, note, actor.user_id)
+    session.flush()
+    return clk_mod.recompute_running(session)
+
+
 def summary(session: Session, actor: Actor) -> list[dict]:
     """Per unit: how many active clocks are green, yellow, red (the supervision overview)."""
     rows = session.execute(select(Clock.unit_id, Clock.colour, func.count()).where(

@@ -8,9 +8,9 @@ from engine.models.timer import Timer
 from engine.models.event import CaseEvent
 from engine.models.token import ApiToken
 from engine.models.clock import Clock
-from engine.models.calendar_day import CalendarDay
+from engine.models.calendar_day import CalendarDay, CalendarYear
 from engine.models.notification import Notification, OutboxMessage
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken",
-           "Clock", "CalendarDay", "Notification", "OutboxMessage"]
+           "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage"]

@@ -139,3 +139,34 @@ def test_task_listings_carry_the_task_clock(client, auth, case_with_clocks):
     [row] = [t for t in r.json["items"] if t["case_id"] == case_with_clocks]
     assert row["task_spec"] == "Task_statement"
     assert (row["clock"]["due_on"], row["clock"]["colour"], row["clock"]["limit"]) == ("2026-10-12", "green", 5)
+
+
+def test_a_year_counts_as_configured_only_once_an_administrator_marks_it_complete(client, auth, sessions):
+    from engine.models import CalendarYear
+    years = {y["year"]: y for y in client.get("/api/v1/calendar/years", headers=auth("cn_officer1")).json}
+    assert years[2026]["complete"] is True and years[2026]["source"] == "package"
+    assert 2027 not in years
+    assert client.put("/api/v1/calendar/2027-02-10", json={"workday": False, "note": "春节"},
+                      headers=auth("admin")).status_code == 200
+    years = {y["year"]: y for y in client.get("/api/v1/calendar/years", headers=auth("admin")).json}
+    assert years[2027] == dict(years[2027], complete=False, overrides=1, source="administrator")
+    r = client.put("/api/v1/calendar/years/2027", json={"complete": True, "note": "国办发明电"},
+                   headers=auth("cn_head"))
+    assert r.status_code == 403
+    r = client.put("/api/v1/calendar/years/2027", json={"complete": "maybe"}, headers=auth("admin"))
+    assert r.status_code == 422
+    r = client.put("/api/v1/calendar/years/2027", json={"complete": True, "note": "国办发明电"},
+                   headers=auth("admin"))
+    assert r.status_code == 200 and r.json["complete"] is True
+    with sessions() as s:
+        assert s.get(CalendarYear, 2027).complete is True
+    years = {y["year"]: y for y in client.get("/api/v1/calendar/years", headers=auth("admin")).json}
+    assert years[2027]["complete"] is True and years[2027]["note"] == "国办发明电"
+
+
+def test_fixed_date_holidays_cannot_be_made_working_days(client, auth):
+    r = client.put("/api/v1/calendar/2027-10-02", json={"workday": True, "note": "误操作"}, headers=auth("admin"))
+    assert r.status_code == 422 and r.headers["Content-Type"].startswith("application/problem+json")
+    assert "全国年节及纪念日放假办法第二条" in r.json["detail"]
+    assert "全国年节及纪念日放假办法第二条" in r.json["errors"]["workday"][0]
+    assert client.get("/api/v1/calendar?year=2027", headers=auth("admin")).json == []

@@ -383,7 +383,7 @@ def test_statutory_clocks_follow_the_case(sessions, actor, deployed):
     run.do("Task_Statement", "cn_officer1", STATEMENT)
     found = clocks()
     assert found["Task_Statement"].started_on == found["Task_HearingRequest"].started_on == date(2026, 3, 23)
-    assert (found["Task_HearingRequest"].limit_days, found["Task_HearingRequest"].unit) == (5, "d")
+    assert (found["Task_HearingRequest"].limit_days, found["Task_HearingRequest"].unit) == (5, "wd")
     assert found["ordinary_procedure"].state == "paused"  # the hearing does not count (SAMR Art. 64)
     clock.advance(timedelta(days=10))
     run.do("Task_Hearing", "hearing1", HEARING)

@@ -60,14 +60,64 @@ def test_unknown_year_weekend_fallback_is_logged_and_marked(caplog):
     assert any("2030" in r.getMessage() and "Monday-Friday" in r.getMessage() for r in caplog.records)
 
 
-def test_overrides_configure_an_unknown_year_and_win_over_the_package():
+def test_overrides_alone_leave_a_year_estimated_until_marked_complete():
     overrides = {date(2030, 3, 4): False, date(2030, 3, 9): True, date(2026, 10, 8): False}
-    c = cal(overrides)
-    assert c.knows(2030)
+    c = cal(overrides, cfg=LENIENT)
+    assert not c.knows(2030)  # one override no longer hides the estimate
     # Fri Mar 1 + 5: Mar 4 holiday (override), Mar 5, 6, 7, 8, Sat Mar 9 make-up (override)
     assert c.add_workdays(date(2030, 3, 1), 5) == date(2030, 3, 9)
+    assert c.estimated_years == {2030}
     assert c.add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 9)  # override beats chinesecalendar
-    assert c.estimated_years == set()
+    with pytest.raises(CalendarUnknown):
+        cal(overrides).add_workdays(date(2030, 3, 1), 5)  # strict: still unknown
+    done = Calendar(dict(overrides), STRICT, complete_years={2030})
+    assert done.knows(2030) and done.add_workdays(date(2030, 3, 1), 5) == date(2030, 3, 9)
+    assert done.estimated_years == set()
+
+
+def test_fixed_date_holidays_are_never_working_days_in_a_year_the_package_does_not_know():
+    c = cal(cfg=LENIENT)
+    assert not c.is_workday(date(2027, 1, 1))   # Friday, 元旦
+    assert not c.is_workday(date(2027, 10, 1)) and not c.is_workday(date(2027, 10, 4)) is False
+    assert [c.is_workday(date(2027, 10, d)) for d in (1, 4, 5)] == [False, True, True]  # Fri 1 off; Mon 4 on
+    assert not c.is_workday(date(2029, 5, 1))   # Tuesday, 劳动节
+    assert c.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)  # not Fri Jan 1
+    # an administrator cannot turn them into working days either
+    assert not cal({date(2027, 1, 1): True}, LENIENT).is_workday(date(2027, 1, 1))
+
+
+def test_spring_festival_2026_with_make_up_saturdays():
+    c = cal()
+    # holidays Sun Feb 15 – Mon Feb 23; Sat Feb 14 and Sat Feb 28 are working days
+    assert c.is_workday(date(2026, 2, 14)) and c.is_workday(date(2026, 2, 28))
+    assert not any(c.is_workday(date(2026, 2, d)) for d in range(15, 24))
+    # notice served Thu Feb 12: 5 wd = Fri 13, Sat 14 (调休), Tue 24, Wed 25, Thu 26
+    assert c.add_workdays(date(2026, 2, 12), 5) == date(2026, 2, 26)
+    # 7 wd from Fri Feb 13: Sat 14, 24, 25, 26, 27, Sat 28, Mon Mar 2
+    assert c.add_workdays(date(2026, 2, 13), 7) == date(2026, 3, 2)
+    assert c.workdays_between(date(2026, 2, 12), date(2026, 3, 2)) == 8
+    # 15 natural days from Feb 5 end Feb 20, a holiday → the next working day, Tue Feb 24
+    assert c.add_days(date(2026, 2, 5), 15) == date(2026, 2, 24)
+
+
+def test_counting_is_arithmetic_and_matches_a_day_by_day_count():
+    import random
+    from datetime import timedelta
+    c = cal({date(2027, 2, 8): False, date(2027, 2, 6): True}, LENIENT)
+
+    def slow_between(a, b):
+        return sum(1 for i in range(1, (b - a).days + 1) if c.is_workday(a + timedelta(days=i)))
+
+    rnd = random.Random(10)
+    for _ in range(300):
+        a = date(2025, 1, 1) + timedelta(days=rnd.randint(0, 900))
+        b = a + timedelta(days=rnd.randint(0, 400))
+        n = c.workdays_between(a, b)
+        assert n == slow_between(a, b)
+        if n:
+            assert c.add_workdays(a, n) <= b and c.workdays_between(a, c.add_workdays(a, n)) == n
+    # a long range costs a few bisections per year, not a walk over 300,000 days
+    assert c.workdays_between(date(2000, 1, 1), date(2800, 1, 1)) > 200_000
 
 
 @pytest.mark.parametrize("text,expected", [("15wd", (15, "wd")), ("90d", (90, "d")), (" 5 wd ", (5, "wd"))])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine import clock, events
 from engine.db import transaction
 from engine.deadlines import config, supervision
-from engine.deadlines.calendar import _PACKAGE_YEARS as PACKAGE_YEARS, CalendarUnknown, set_override
+from engine.deadlines.calendar import _PACKAGE_YEARS as PACKAGE_YEARS, CalendarUnknown, mark_year, set_override
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.models import Clock, HumanTask
 from engine.statuses import EventType
@@ -138,8 +138,12 @@ def test_strict_calendar_refuses_a_deadline_in_an_unknown_year(sessions, actor, 
     with pytest.raises(CalendarUnknown, match="2099"):
         complete(sessions, officer, task.id, {"filed_on": "2099-01-05"})
     assert only_task(sessions, case_id, "Task_file").id == task.id and clocks_of(sessions, case_id) == {}
-    with transaction(sessions) as s:   # an administrator enters that year's notice: now it can be computed
+    with transaction(sessions) as s:   # an administrator enters one holiday: the year is still incomplete
         set_override(s, date(2099, 4, 6), False, "清明节")
+    with pytest.raises(CalendarUnknown, match="2099"):
+        complete(sessions, officer, task.id, {"filed_on": "2099-01-05"})
+    with transaction(sessions) as s:   # ... and marks the year complete: now it can be computed
+        mark_year(s, 2099, True, "国办发明电〔2098〕1号")
     complete(sessions, officer, task.id, {"filed_on": "2099-01-05"})
     case_clock = clocks_of(sessions, case_id)["deadline_test"]
     # Jan 5 + 90 days = Sun Apr 5 → Mon Apr 6 is the holiday override → Tue Apr 7
