@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine import bpmn, clock
 from engine.deploy import specs_for
 from engine.deadlines.clocks import sync_clocks
+from engine.entities import colours as entity_colours
 from engine.errors import Conflict, NotFound, WorkflowFailed
 from engine.events import EventLog
 from engine.models import Case, HumanTask, ProcessVersion, Timer
@@ -80,8 +81,10 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
     for key, value in values.items():
         set_committed_value(case, key, value)  # already written above; setattr would UPDATE the row again
     sync_clocks(session, case, instance, log, now)  # statutory deadlines follow tasks and case (engine/deadlines)
-    if values.get("state") == CaseState.COMPLETED:
+    ended = values.get("state") == CaseState.COMPLETED
+    if ended:
         log.append(EventType.CASE_ENDED, data={"data": data})
+    entity_colours.after_step(session, case, completed_task_id, ended)  # 三色赋码 (engine/entities/colours)
     return new_tasks
 
 

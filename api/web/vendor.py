@@ -9,7 +9,7 @@ from flask import Flask, abort, send_from_directory
 from engine.config import ROOT
 
 NODE_MODULES = ROOT / "node_modules"
-ALLOWED = ("bpmn-js/dist/", "@bpmn-io/form-js/dist/", "swagger-ui-dist/")
+ALLOWED = ("bpmn-js/dist/", "@bpmn-io/form-js/dist/", "swagger-ui-dist/", "echarts/dist/")
 
 
 def serve(filename: str):

@@ -10,7 +10,10 @@ from engine.models.token import ApiToken
 from engine.models.clock import Clock
 from engine.models.calendar_day import CalendarDay, CalendarYear
 from engine.models.notification import Notification, OutboxMessage
+from engine.models.entity import CaseReview, ColourChange, EntityMerge, EntityProfile
+from engine.models.plan import InspectionPlan, PlanEntry
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken",
-           "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage"]
+           "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
+           "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry"]

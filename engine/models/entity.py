@@ -1,0 +1,91 @@
+"""Entities under supervision (监管对象): a profile per party, its colour code history, merges, reviews.
+
+The identity stays in ``parties`` (deduplicated by kind and ID number / USCC); the profile adds what
+supervision needs. ``colour`` and ``next_inspection_on`` are the current values; ``entity_colours`` keeps
+every change with its reason and the rule inputs that produced it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, JsonType
+from engine.models.case import Party
+
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class EntityProfile(Base):
+    __tablename__ = "entity_profiles"
+    __table_args__ = (Index("ix_entity_profiles_township_colour", "township_id", "colour"),
+                      Index("ix_entity_profiles_next_inspection", "next_inspection_on"))
+
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True)
+    township_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))  # 属地镇街
+    industry: Mapped[str | None] = mapped_column(String(100))  # e.g. 餐饮服务
+    # [{"kind": "食品经营许可证", "number": "JY13301020000001", "valid_until": "2028-05-01"}]
+    licences: Mapped[list] = mapped_column(JsonType, default=list)
+    risk_level: Mapped[str] = mapped_column(String(8), default="medium")  # low | medium | high
+    credit: Mapped[str] = mapped_column(String(8), default="good")        # good | normal | poor
+    major_hazard: Mapped[bool] = mapped_column(Boolean, default=False)    # 重大隐患
+    colour: Mapped[str] = mapped_column(String(8), default="green", index=True)  # green | yellow | red
+    colour_reason: Mapped[str | None] = mapped_column(String(300))
+    colour_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_inspected_on: Mapped[date | None] = mapped_column(Date)
+    next_inspection_on: Mapped[date | None] = mapped_column(Date)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))  # set on the merged-away record
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    party: Mapped[Party] = relationship(foreign_keys=[party_id], lazy="joined")
+
+
+class ColourChange(Base):
+    """One recomputation that changed (or first set) an entity's colour, with its reason and rule inputs."""
+
+    __tablename__ = "entity_colours"
+    __table_args__ = (Index("ix_entity_colours_party_at", "party_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
+    colour: Mapped[str] = mapped_column(String(8))
+    previous: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(300))
+    trigger: Mapped[str] = mapped_column(String(32))  # inspection | case_closed | profile | manual | merge
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    inputs: Mapped[dict] = mapped_column(JsonType, default=dict)
+    next_inspection_on: Mapped[date | None] = mapped_column(Date)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EntityMerge(Base):
+    """A duplicate record folded into another: its cases move over; what it was is kept here."""
+
+    __tablename__ = "entity_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    target_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    snapshot: Mapped[dict] = mapped_column(JsonType, default=dict)  # the source party and profile as they were
+    moved_cases: Mapped[list] = mapped_column(JsonType, default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    merged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseReview(Base):
+    """Outcome of an administrative reconsideration (复议) or lawsuit (诉讼) against a closed case."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))     # reconsideration | litigation
+    result: Mapped[str] = mapped_column(String(16))   # upheld | reversed | modified | confirmed_illegal | withdrawn
+    decided_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
