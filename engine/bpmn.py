@@ -163,8 +163,37 @@ def _check_task_spec(task_spec) -> None:
         for cond, _target in getattr(task_spec, "cond_task_specs", []) or []:
             if cond is not None and getattr(cond, "args", None):
                 check_source(cond.args[0], "eval")
+        for expression in _decision_expressions(getattr(task_spec, "dmnEngine", None)):
+            check_source(expression, "eval")
     except ScriptRejected as exc:
         raise InvalidProcess(str(exc), element=bpmn_id) from None
+
+
+def _decision_expressions(dmn_engine):
+    """Every Python expression a decision table will evaluate, as SpiffWorkflow's DMN engine forms them."""
+    table = getattr(dmn_engine, "decision_table", None)
+    if table is None:
+        return
+    for column in table.inputs:
+        if column.expression:
+            yield column.expression
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for text in entry.lhs:
+                if text and text.strip() and text.strip() != "-":
+                    yield _dmn_match(text)
+        for entry in rule.outputEntries:
+            if getattr(entry, "text", None):
+                yield entry.text
+
+
+def _dmn_match(text: str) -> str:
+    text = text.replace("?", "dmninputexpr")
+    try:
+        compile(text, "<dmn>", "eval")
+        return text
+    except SyntaxError:  # a unary test such as ">= 5000" is read with the input on the left
+        return "dmninputexpr " + text
 
 
 def _process_properties(node) -> dict:
