@@ -7,10 +7,15 @@ from engine.config import Settings
 from engine.db import make_engine, make_session_factory
 
 
-def create_app(settings: Settings | None = None, **overrides) -> Flask:
+def create_app(settings: Settings | None = None, *, demo: bool = False, **overrides) -> Flask:
+    """The WSGI app. Outside the embedded demo (``demo=True``, used by ``zhifa run``) and tests, it refuses to
+    start without ``ZHIFA_SECRET_KEY`` (:class:`api.security.MissingSecretKey`)."""
+    from api import security
+
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, ZHIFA_SETTINGS=settings, **overrides)
+    app.config.update(ZHIFA_SETTINGS=settings, **overrides)
+    security.init_app(app, settings, demo=demo)
     engine = make_engine(settings.database_url)
     app.extensions["zhifa.db"] = make_session_factory(engine)
 
@@ -27,7 +32,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 def _init_api(app: Flask) -> None:
     """The /api/v1 blueprints, the OpenAPI document, problem+json errors, one transaction per request."""
-    from api import db, guards, problems
+    from api import db, problems
     from api.openapi import CONFIG, ZhifaApi, docs
     from api.resources import BLUEPRINTS
 
@@ -35,7 +40,6 @@ def _init_api(app: Flask) -> None:
         app.config.setdefault(key, value)
     app.config.setdefault("JSON_SORT_KEYS", False)
     db.init_app(app)
-    guards.init_app(app)
     problems.register(app)
     api = ZhifaApi(app)
     for blueprint in BLUEPRINTS:

@@ -1,4 +1,7 @@
-"""Who is calling: a bearer token (API clients) or a Flask session holding a token id (the web UI).
+"""Who is calling: a bearer token (API clients) or a Flask session holding a token secret (the web UI).
+
+The session cookie carries the token's random secret (only its SHA-256 is stored), never a row id: a cookie
+signed with a leaked or guessed key still opens nothing without a live token's secret.
 
 Use :func:`current_actor` in any view; it raises :class:`api.problems.Unauthorized` (→ 401) without valid
 credentials. The web UI logs in with :func:`login_session` and out with :func:`logout_session`.
@@ -19,7 +22,7 @@ from engine.org import Actor, actor_for
 from api.db import commit, session
 from api.problems import Unauthorized
 
-SESSION_KEY = "zhifa_token_id"
+SESSION_KEY = "zhifa_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -44,8 +47,8 @@ def current_token() -> ApiToken | None:
         token, via = tokens.resolve(session(), raw.strip()), "bearer"
         if token is None:
             raise Unauthorized("the token is unknown, expired or revoked")
-    elif isinstance(cookie.get(SESSION_KEY), int):
-        token, via = tokens.by_id(session(), cookie[SESSION_KEY]), "cookie"
+    elif isinstance(cookie.get(SESSION_KEY), str) and cookie[SESSION_KEY]:
+        token, via = tokens.resolve(session(), cookie[SESSION_KEY]), "cookie"
     g.zhifa_token, g.zhifa_auth_via = token, via
     return token
 
@@ -69,7 +72,12 @@ def current_user() -> User:
 def require_auth() -> None:
     """``before_request`` hook of every protected blueprint; cookie writes must come from our own pages."""
     current_actor()
-    if g.zhifa_auth_via == "cookie" and request.method not in SAFE_METHODS \
+    check_cookie_write()
+
+
+def check_cookie_write() -> None:
+    """A cookie-authenticated write must carry ``X-Requested-With`` (a cross-site form cannot set it)."""
+    if g.get("zhifa_auth_via") == "cookie" and request.method not in SAFE_METHODS \
             and request.headers.get("X-Requested-With") is None:
         raise Forbidden("cookie-authenticated writes need the X-Requested-With header")
 
@@ -87,18 +95,18 @@ def writes(view):
 
 
 def login_session(user: User) -> ApiToken:
-    """Web UI login: a token whose id lives in the signed session cookie (caller commits)."""
-    _raw, token = issue_token(user, client="web")
-    cookie[SESSION_KEY] = token.id
+    """Web UI login: a token whose secret lives in the signed session cookie (caller commits)."""
+    raw, token = issue_token(user, client="web")
+    cookie[SESSION_KEY] = raw
     cookie.permanent = True
     return token
 
 
 def logout_session() -> None:
     """Web UI logout: revoke the cookie's token and clear the session (caller commits)."""
-    token_id = cookie.pop(SESSION_KEY, None)
-    if isinstance(token_id, int):
-        token = session().get(ApiToken, token_id)
+    raw = cookie.pop(SESSION_KEY, None)
+    if isinstance(raw, str) and raw:
+        token = tokens.resolve(session(), raw)
         if token is not None:
             tokens.revoke(session(), token)
     for key in ("zhifa_token", "zhifa_actor"):

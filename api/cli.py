@@ -88,7 +88,7 @@ def run(host, port, no_setup):
             deploy_mod.deploy_directory(session, settings.processes_dir, deployed_by="run")
             seed_mod.seed_demo(session)
     from api import create_app
-    app = create_app(settings)
+    app = create_app(settings, demo=True)
     if settings.database_url.startswith("sqlite") and os.environ.get("ZHIFA_SCHEDULER", "on") != "off":
         from engine.deadlines.scheduler import start_background  # embedded default: sweeps in this process
         start_background(_factory(settings))

@@ -57,7 +57,7 @@ docs = Blueprint("docs", __name__)
 SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>zhifa API</title>
 <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "%s", dom_id: "#ui"});</script></body></html>"""
+<script nonce="%s">SwaggerUIBundle({url: "%s", dom_id: "#ui"});</script></body></html>"""
 
 
 def _plain_page(spec: dict) -> str:
@@ -81,7 +81,8 @@ def explorer():
     """Swagger UI from local node_modules/swagger-ui-dist when installed, else a plain operation list."""
     from flask import current_app
     if (SWAGGER_DIST / "swagger-ui-bundle.js").is_file():
-        return SWAGGER_PAGE % SPEC_URL
+        from api.security import csp_nonce
+        return SWAGGER_PAGE % (csp_nonce(), SPEC_URL)
     return _plain_page(current_app.extensions["zhifa.api"].spec.to_dict())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -32,6 +33,7 @@ class Server:
 
     def __enter__(self) -> "Server":
         env = dict(os.environ, ZHIFA_DATABASE_URL=self.database_url)
+        env.setdefault("ZHIFA_SECRET_KEY", secrets.token_urlsafe(48))  # the server refuses to start without one
         cmd = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                "--log-level", "warning", "--backlog", "256", "api:create_app()"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)

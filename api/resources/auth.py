@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from api.auth import current_token, issue_token
+from api.auth import check_cookie_write, current_token, issue_token
 from api.db import commit, session
 from api.problems import Unauthorized
 from api.schemas.auth import LoginSchema, TokenSchema
@@ -33,5 +33,6 @@ def logout():
     token = current_token()
     if token is None:
         raise Unauthorized()
+    check_cookie_write()
     tokens.revoke(session(), token)
     commit()

@@ -92,10 +92,10 @@ def test_public_endpoints(client):
 def test_session_cookie_authenticates_and_guards_writes(client, sessions):
     with transaction(sessions) as session:
         user = session.scalar(select(User).where(User.username == "cn_officer1"))
-        _raw, row = tokens.issue(session, user, timedelta(hours=1), client="web")
+        raw, row = tokens.issue(session, user, timedelta(hours=1), client="web")
         token_id = row.id
     with client.session_transaction() as cookie:
-        cookie[SESSION_KEY] = token_id
+        cookie[SESSION_KEY] = raw
     assert client.get("/api/v1/me").json["user"]["username"] == "cn_officer1"
     r = client.post("/api/v1/tasks/x/claim")
     assert r.status_code == 403 and "X-Requested-With" in r.json["detail"]

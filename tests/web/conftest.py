@@ -42,7 +42,7 @@ def web_env(tmp_path_factory):
     for source in [*(ROOT / "processes").glob("*.bpmn"), *(ROOT / "processes").glob("*.dmn"), DATA / "web_test.bpmn"]:
         shutil.copy(source, processes_dir / source.name)
     return {"ZHIFA_DATABASE_URL": f"sqlite:///{base / 'zhifa.db'}", "ZHIFA_FORMS_DIR": str(forms_dir),
-            "ZHIFA_PROCESSES_DIR": str(processes_dir), "ZHIFA_SECRET_KEY": "browser-test"}
+            "ZHIFA_PROCESSES_DIR": str(processes_dir), "ZHIFA_SECRET_KEY": "browser-test-" + "k" * 40}
 
 
 @pytest.fixture(scope="session")

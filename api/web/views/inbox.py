@@ -33,7 +33,7 @@ def inbox_page():
     sort = request.args.get("sort", "due_at")
     sort = sort if sort in inbox.SORTS else "due_at"
     descending = request.args.get("order") == "desc"
-    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    page_no = min(100_000, max(1, request.args.get("page", 1, type=int) or 1))
     query = {"mine": inbox.mine, "claimable": inbox.claimable, "unit": inbox.unit_queue}[tab]
     f = _filter()
     page = query(db(), me, f, sort=sort, descending=descending, page=page_no, per_page=PER_PAGE)
