@@ -101,4 +101,6 @@ def seed_demo(session: Session) -> int:
         create_user(session, username, display, DEMO_PASSWORD, roles, is_demo=True,
                     certificate_no=f"ZF{zlib.crc32(username.encode()) % 10**8:08d}" if "officer" in username else None)
         created += 1
+    from engine.intake import demo as intake_demo  # the matter catalogue, places and lead channels
+    intake_demo.seed(session)
     return created

@@ -12,8 +12,11 @@ from engine.models.calendar_day import CalendarDay, CalendarYear
 from engine.models.notification import Notification, OutboxMessage
 from engine.models.entity import CaseReview, ColourChange, EntityMerge, EntityProfile
 from engine.models.plan import InspectionPlan, PlanEntry
+from engine.models.intake import (CatalogueVersion, Channel, Lead, LeadCounter, LeadEvent, Matter,
+                                  Place)
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
-           "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry"]
+           "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
+           "Channel", "Lead", "LeadEvent", "LeadCounter"]
