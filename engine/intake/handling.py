@@ -43,8 +43,7 @@ def visible(session: Session, actor: Actor):
     units = receiving_units(session, actor) | set(actor.visible_units)
     conds = [Lead.unit_id.in_(units)]
     for unit in units:
-        conds.append(Lead.returned_by.contains([unit]) if session.bind.dialect.name == "postgresql"
-                     else cast(Lead.returned_by, String).like(f'%"{unit}"%'))
+        conds.append(cast(Lead.returned_by, String).like(f'%"{unit}"%'))
     return or_(*conds) if conds else Lead.id.is_(None)
 
 
