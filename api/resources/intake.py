@@ -15,7 +15,7 @@ from engine.errors import ValidationFailed
 from engine.intake import catalogue, channels, handling, leads, supervision
 from engine.models import Case
 
-blp = Blueprint("intake", __name__, url_prefix="/api/v1/intake", description="Matter catalogue, lead supervision")
+blp = Blueprint("intake_api", __name__, url_prefix="/api/v1/intake", description="Matter catalogue, lead supervision")
 blp.before_request(require_auth)
 channel_blp = Blueprint("intake_channel", __name__, url_prefix="/api/v1/channel",
                         description="External lead channels (X-Channel-Key)")

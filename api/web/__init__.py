@@ -16,3 +16,5 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     vendor.init_app(app)
     app.register_blueprint(bp)
+    from api.web import intake  # the intake workspace (线索受理、派单、核查)
+    intake.init_app(app)

@@ -1,0 +1,159 @@
+"""Intake pages: /intake (dispatcher: queue + new lead; units: received leads), /intake/leads/<id>."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from api.db import commit, session as db
+from api.web import present
+from api.web.guard import actor, login_required
+from api.web.intake import bp
+from engine.errors import ValidationFailed
+from engine.intake import catalogue, channels, handling, history, leads, verification
+from engine.models import Case, Lead, Unit
+from engine.statuses import Role
+
+WAIT_REASONS = {"low_confidence": "Low confidence: check the matter", "place_unknown": "Place not in the gazetteer",
+                "place_ambiguous": "Place lies in more than one township", "returned": "Returned by a unit",
+                "no_matter": "No matter recognised", "no_catalogue": "No catalogue"}
+STATUS = {"waiting": "Waiting for dispatch", "dispatched": "Being verified", "accepted": "Case opened",
+          "closed": "Closed, not established"}
+EVENTS = {"received": "Lead received", "routed": "Routed", "dispatched": "Dispatched", "waiting": "Waiting for dispatch",
+          "returned": "Returned", "accepted": "Case opened", "closed": "Closed", "extended": "Verification extended",
+          "colour_changed": "Deadline colour changed", "duplicate_linked": "Linked as duplicate"}
+
+
+def _dispatcher(me) -> bool:
+    return bool(me.units_with(Role.DISPATCHER))
+
+
+def _units():
+    return list(db().scalars(select(Unit).where(Unit.kind.in_(("township", "bureau", "direct_squad", "agency")))
+                             .order_by(Unit.kind.desc(), Unit.id)))
+
+
+def _suggest(queue, matters) -> dict[int, str | None]:
+    """The unit each waiting lead would go to with its top matter (the dispatcher may choose another)."""
+    by_code = {m.code: m for m in matters}
+    out = {}
+    for lead in queue:
+        m = by_code.get(lead.matter_code)
+        unit = leads.target_unit(db(), m, lead.township_id) if m else None
+        out[lead.id] = unit if unit not in (lead.returned_by or []) else None
+    return out
+
+
+def _ctx(**extra):
+    return dict(present=present, status_names=STATUS, wait_names=WAIT_REASONS, event_names=EVENTS,
+                colour_of=verification.colour, **extra)
+
+
+@bp.get("", endpoint="home")
+@login_required
+def home():
+    me = actor()
+    if _dispatcher(me):
+        queue = handling.queue(db(), me)
+        recent = db().scalars(select(Lead).where(Lead.status != leads.WAITING).order_by(Lead.id.desc()).limit(15))
+        version = catalogue.current(db())
+        matters = catalogue.matters(db(), version.id) if version else []
+        return render_template("intake/queue.html", **_ctx(
+            queue=queue, recent=list(recent), units=_units(), channels=channels.all_channels(db()),
+            matters=matters, version=version, form=request.args, suggest=_suggest(queue, matters)))
+    rows = handling.inbox(db(), me, status=None)
+    return render_template("intake/unit.html", **_ctx(rows=rows))
+
+
+@bp.post("/leads", endpoint="create")
+@login_required
+def create():
+    me = actor()
+    f = request.form
+    payload = {"text": f.get("text"), "place": f.get("place"),
+               "reporter": {"name": f.get("reporter_name") or None, "phone": f.get("reporter_phone") or None},
+               "party": {"name": f.get("party_name")} if f.get("party_name") else None}
+    try:
+        lead = leads.create(db(), f.get("channel") or "", payload, actor=me)
+    except ValidationFailed as exc:
+        db().rollback()
+        version = catalogue.current(db())
+        matters = catalogue.matters(db(), version.id) if version else []
+        queue = handling.queue(db(), me)
+        return render_template("intake/queue.html", **_ctx(
+            queue=queue, recent=[], units=_units(), channels=channels.all_channels(db()), matters=matters,
+            version=version, form=f, errors=exc.errors, detail=exc.detail, suggest=_suggest(queue, matters))), 422
+    commit()
+    flash(_("Lead %(number)s registered: %(status)s.", number=lead.number, status=_(STATUS[lead.status])))
+    return redirect(url_for("intake.lead", lead_id=lead.id))
+
+
+@bp.get("/leads/<int(max=2147483647):lead_id>", endpoint="lead")
+@login_required
+def lead_page(lead_id):
+    me = actor()
+    lead = handling.get(db(), me, lead_id)
+    matter = None
+    if lead.matter_code and lead.catalogue_version_id:
+        matter = next((m for m in catalogue.matters(db(), lead.catalogue_version_id) if m.code == lead.matter_code),
+                      None)
+    version = catalogue.current(db())
+    units = handling.handling_units(db(), lead.unit_id) if lead.unit_id else []
+    may = {
+        "dispatch": _dispatcher(me) and lead.status == leads.WAITING,
+        "decide": lead.status == leads.DISPATCHED and any(
+            me.has_role(r, u) for r in handling.DECIDERS for u in units),
+        "accept": lead.status == leads.DISPATCHED and any(
+            me.has_role(r, u) for r in handling.STARTERS + handling.DECIDERS for u in units),
+        "extend": lead.status == leads.DISPATCHED and not lead.verify_extension and any(
+            me.has_role(r, u) for r in handling.HEADS for u in units),
+    }
+    events = history.events(db(), lead.id)
+    return render_template("intake/lead.html", **_ctx(
+        lead=lead, matter=matter, may=may, events=events, intact=history.verify(db(), lead.id) is None,
+        case=db().get(Case, lead.case_id) if lead.case_id else None, show_reporter=_dispatcher(me),
+        units=_units(), matters=catalogue.matters(db(), version.id) if may["dispatch"] and version else [],
+        remaining=verification.remaining_workdays(db(), lead) if lead.verify_state == "running" else None,
+        duplicate=db().get(Lead, lead.duplicate_of_id) if lead.duplicate_of_id else None))
+
+
+def _act(lead_id, fn, message):
+    try:
+        fn()
+    except ValidationFailed as exc:
+        db().rollback()
+        flash(f"{exc.detail}：{'；'.join(m for msgs in exc.errors.values() for m in msgs)}")
+        return redirect(url_for("intake.lead", lead_id=lead_id))
+    commit()
+    flash(message)
+    return redirect(url_for("intake.lead", lead_id=lead_id))
+
+
+@bp.post("/leads/<int(max=2147483647):lead_id>/dispatch", endpoint="dispatch")
+@login_required
+def dispatch(lead_id):
+    f = request.form
+    return _act(lead_id, lambda: leads.dispatch(db(), actor(), lead_id, f.get("matter") or "", f.get("unit") or "",
+                                                f.get("note")), _("Dispatched."))
+
+
+@bp.post("/leads/<int(max=2147483647):lead_id>/accept", endpoint="accept")
+@login_required
+def accept(lead_id):
+    procedure = request.form.get("procedure") or ""
+
+    def run():
+        lead = handling.accept(db(), actor(), lead_id, procedure)
+        db().flush()
+        return lead
+    return _act(lead_id, run, _("Case opened from the lead."))
+
+
+@bp.post("/leads/<int(max=2147483647):lead_id>/<any(close, return, extend):action>", endpoint="decide")
+@login_required
+def decide(lead_id, action):
+    reason = request.form.get("reason") or ""
+    fn = {"close": handling.close, "return": handling.return_lead, "extend": handling.extend}[action]
+    message = {"close": _("Lead closed."), "return": _("Lead returned to the command centre."),
+               "extend": _("Verification period extended by 15 working days.")}[action]
+    return _act(lead_id, lambda: fn(db(), actor(), lead_id, reason), message)
