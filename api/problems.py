@@ -8,13 +8,13 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, ValidationFailed,
-                           WorkflowFailed)
+from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, TooManyRequests,
+                           ValidationFailed, WorkflowFailed)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 STATUS_BY_ERROR = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422, InvalidProcess: 422,
-                   WorkflowFailed: 422}
+                   WorkflowFailed: 422, TooManyRequests: 429}
 
 
 class Unauthorized(Exception):
@@ -74,6 +74,8 @@ def handle_engine_error(exc: EngineError) -> Response:
         return problem(status, exc.detail, code=exc.code, errors=exc.errors)
     if isinstance(exc, InvalidProcess):
         return problem(status, str(exc), code=exc.code, file=exc.file, element=exc.element)
+    if isinstance(exc, TooManyRequests):
+        return problem(status, exc.detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
     return problem(status, exc.detail, code=exc.code)
 
 

@@ -58,3 +58,13 @@ class WorkflowFailed(EngineError):
     """A script, expression or guard failed while running the case; nothing was stored."""
 
     code = "workflow-failed"
+
+
+class TooManyRequests(EngineError):
+    """Throttled (too many failed sign-ins, or the server is busy hashing passwords); retry later."""
+
+    code = "too-many-requests"
+
+    def __init__(self, detail: str, retry_after: int = 60):
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -7,6 +7,7 @@ from engine.models.task import HumanTask
 from engine.models.timer import Timer
 from engine.models.event import CaseEvent
 from engine.models.token import ApiToken
+from engine.models.login import LoginFailure
 from engine.models.clock import Clock
 from engine.models.calendar_day import CalendarDay, CalendarYear
 from engine.models.notification import Notification, OutboxMessage
@@ -16,7 +17,7 @@ from engine.models.intake import (CatalogueVersion, Channel, Lead, LeadCounter, 
                                   Place)
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
-           "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken",
+           "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
            "Channel", "Lead", "LeadEvent", "LeadCounter"]

@@ -11,7 +11,8 @@ from api.db import commit, session as db
 from api.web.blueprint import bp
 from api.web.guard import actor
 from api.web.i18n import LANGUAGES, SESSION_KEY
-from engine import accounts
+from engine import accounts, throttle
+from engine.errors import TooManyRequests
 
 
 def _safe_next(target: str | None) -> str:
@@ -29,10 +30,18 @@ def home():
 def login():
     error = None
     if request.method == "POST":
-        user = accounts.authenticate(db(), request.form.get("username", "").strip(), request.form.get("password", ""))
+        username = request.form.get("username", "").strip()
+        try:
+            throttle.check(db(), username, request.remote_addr)
+            user = accounts.authenticate(db(), username, request.form.get("password", ""))
+        except TooManyRequests as exc:
+            return render_template("login.html", error=exc.detail), 429, {"Retry-After": str(exc.retry_after)}
         if user is None:
+            throttle.record_failure(db(), username, request.remote_addr)
+            commit()
             error = _("Unknown user or wrong password.")
         else:
+            throttle.clear(db(), username)
             lang = session.get(SESSION_KEY)
             session.clear()
             if lang:
