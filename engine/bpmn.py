@@ -118,7 +118,11 @@ def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | No
             parser.add_bpmn_str(content, filename=name)
         except Exception as exc:
             raise _invalid(exc, name) from None
-        for pid in set(parser.get_process_ids()) - before:
+        added = set(parser.get_process_ids()) - before
+        if not added:
+            raise InvalidProcess("文件中没有 BPMN 流程（须为含 <process> 的 BPMN 2.0 定义）；no BPMN process in the file",
+                                 file=name)
+        for pid in added:
             process_files[pid] = name
     parsed = []
     for pid, fname in sorted(process_files.items()):

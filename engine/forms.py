@@ -27,13 +27,14 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.config import Settings
+from engine.dates import DATE_PATTERN, RANGE_TEXT
 from engine.errors import InvalidProcess, NotFound, ValidationFailed
 
 DISPLAY_TYPES = {"text", "html", "image", "spacer", "separator", "button", "iframe", "table", "documentPreview"}
 EMAIL = r"^[^\s@<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 # Mainland mobile (+86 optional), landline with area code, or an international number (+ / 00 prefix).
 PHONE = r"^((\+|00)86[ -]?)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}(-\d{1,6})?$|^(\+|00)[1-9][0-9 -]{6,17}$"
-DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+DATE = DATE_PATTERN  # year 2000…2100 (engine.dates)
 TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$"
 DATETIME = DATE[:-1] + "T" + TIME[1:]
 NUMERIC_STRING = r"^-?\d+(\.\d+)?$"
@@ -227,7 +228,7 @@ def _message(err) -> str:
     elif kind == "pattern" and value == PHONE:
         zh, en = "不是有效的电话号码", "not a valid phone number"
     elif kind == "pattern" and value in (DATE, TIME, DATETIME):
-        zh, en = "日期/时间格式不正确", "not a valid date/time"
+        zh, en = f"日期/时间格式不正确或不在 {RANGE_TEXT} 之间", "not a valid date/time between 2000 and 2100"
     return f"{zh} ({en})"
 
 

@@ -81,15 +81,18 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> HumanTask:
     return task
 
 
-def assign(session: Session, actor: Actor, task_id: str, assignee_id: int) -> HumanTask:
-    """A squad leader gives a task to a user who holds the task's role in the task's unit."""
+def assign(session: Session, actor: Actor, task_id: str, assignee_id: int | None) -> HumanTask:
+    """A squad leader gives a task to a user who holds the task's role in the task's unit.
+
+    The task and the actor's right to assign it are checked before the assignee (``None``: no such user), so
+    the answer never tells an outsider whether a username exists."""
     case, task = _locked(session, actor, task_id)
     _check_open(task)
     if not actor.has_role(Role.SQUAD_LEADER, task.unit_id):
         raise Forbidden(f"assigning tasks needs the squad_leader role in unit {task.unit_id}")
-    user = session.get(User, assignee_id)
+    user = session.get(User, assignee_id) if assignee_id is not None else None
     if user is None or not user.active:
-        raise ValidationFailed("unknown assignee", {"assignee_id": [f"user {assignee_id} not found"]})
+        raise ValidationFailed("unknown assignee", {"assignee_id": ["没有这个用户；no such user"]})
     if not actor_for(session, user).has_role(task.role, task.unit_id):
         raise ValidationFailed("assignee lacks the task's role",
                                {"assignee_id": [f"{user.username} is not {task.role} in {task.unit_id}"]})

@@ -148,7 +148,8 @@ def remove_day(day):
 
 def _day(text: str) -> date:
     from engine.errors import ValidationFailed
+    from engine.dates import parse_day
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("invalid date", {"day": ["expected YYYY-MM-DD"]}) from None
+        return parse_day(text)
+    except ValueError as exc:
+        raise ValidationFailed("invalid date", {"day": [str(exc)]}) from None

@@ -101,10 +101,8 @@ def unclaim(task_id):
 def assign(body, task_id):
     """A squad leader assigns the task to an officer holding its role in its unit."""
     user = session().scalar(select(User).where(User.username == body["user"]))
-    if user is None:
-        raise ValidationFailed("unknown assignee", {"user": [f"user {body['user']!r} not found"]})
-    try:
-        tasks.assign(session(), current_actor(), task_id, user.id)
+    try:  # the task and the right to assign it are checked first (404/403), then the user
+        tasks.assign(session(), current_actor(), task_id, user.id if user is not None else None)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.detail, {"user": [m for msgs in exc.errors.values() for m in msgs]}) from None
     session().flush()

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from engine import dates
+
 
 class UtcDateTime(fields.DateTime):
     """ISO 8601 with offset on output (SQLite returns naive UTC); input converted to aware UTC."""
@@ -17,9 +19,21 @@ class UtcDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not dates.in_range(parsed):
+            raise ma.ValidationError(f"日期须在 {dates.RANGE_TEXT} 之间；date out of range")
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=timezone.utc)
         return parsed.astimezone(timezone.utc)
+
+
+class Day(fields.Date):
+    """A calendar day as ``YYYY-MM-DD`` within 2000-01-01 … 2100-12-31 (engine.dates)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return dates.parse_day(value)
+        except ValueError as exc:
+            raise ma.ValidationError(str(exc)) from None
 
 
 class ProblemSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.schemas.common import UtcDateTime
+from api.schemas.common import Day, UtcDateTime
 
 COLOURS = ("green", "yellow", "red")
 
@@ -48,13 +48,13 @@ class PauseArgs(ma.Schema):
 
 
 class ExtendArgs(ma.Schema):
-    days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=365))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class IssueArgs(ma.Schema):
     note = fields.String(validate=validate.Length(max=1000), allow_none=True)
-    finish_by = fields.Date(allow_none=True, metadata={"description": "default: 3 working days from today"})
+    finish_by = Day(allow_none=True, metadata={"description": "default: 3 working days from today"})
 
 
 class IssuedSchema(ma.Schema):

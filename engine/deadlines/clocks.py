@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine import clock as wall
+from engine import dates, clock as wall
 from engine.deadlines import colours
 from engine.deadlines.calendar import Calendar, day_end, local_date, parse_limit
 from engine.errors import ValidationFailed, WorkflowFailed
@@ -103,14 +103,14 @@ def sync_clocks(session: Session, case: Case, instance, log: EventLog, now: date
 
 def _parse_day(value) -> date | None:
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+        value = value.date()
     if isinstance(value, str) and len(value) >= 10:
         try:
-            return date.fromisoformat(value[:10])
+            value = date.fromisoformat(value[:10])
         except ValueError:
             return None
+    if isinstance(value, date):
+        return value if dates.in_range(value) else None  # implausible dates never drive a clock
     return None
 
 
