@@ -1,13 +1,13 @@
 """login_failures: failed sign-ins per account and address, for login throttling
 
 Revision ID: i09_login_failures
-Revises: i17_entities
+Revises: i16_intake
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'i09_login_failures'
-down_revision = 'i17_entities'
+down_revision = 'i16_intake'
 branch_labels = None
 depends_on = None
 
