@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, **overri
 
 def _init_api(app: Flask) -> None:
     """The /api/v1 blueprints, the OpenAPI document, problem+json errors, one transaction per request."""
-    from api import db, problems
+    from api import db, idempotency, problems
     from api.openapi import CONFIG, ZhifaApi, docs
     from api.resources import BLUEPRINTS
 
@@ -40,6 +40,7 @@ def _init_api(app: Flask) -> None:
         app.config.setdefault(key, value)
     app.config.setdefault("JSON_SORT_KEYS", False)
     db.init_app(app)
+    idempotency.init_app(app)
     problems.register(app)
     api = ZhifaApi(app)
     for blueprint in BLUEPRINTS:

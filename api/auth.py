@@ -19,6 +19,7 @@ from engine.errors import Forbidden
 from engine.models import ApiToken, User
 from engine.org import Actor, actor_for
 
+from api import idempotency
 from api.db import commit, session
 from api.problems import Unauthorized
 
@@ -86,8 +87,12 @@ def writes(view):
     """Mark a view as changing state: auditors are refused; the transaction commits when the view succeeds."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if current_actor().read_only:
+        actor = current_actor()
+        if actor.read_only:
             raise Forbidden("auditors have read-only access")
+        replayed = idempotency.begin(actor.user_id)  # Idempotency-Key: the first answer, if there was one
+        if replayed is not None:
+            return replayed
         result = view(*args, **kwargs)
         commit()
         return result

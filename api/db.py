@@ -15,6 +15,9 @@ def session() -> Session:
 
 
 def commit() -> None:
+    if "zhifa_idempotency" in g:  # a keyed write commits with its stored answer (api/idempotency.py)
+        g.zhifa_commit_deferred = True
+        return
     if "zhifa_db" in g:
         g.zhifa_db.commit()
 
@@ -32,8 +35,11 @@ def committed(view):
 def _close(_exc=None) -> None:
     db = g.pop("zhifa_db", None)
     if db is not None:
-        db.rollback()
-        db.close()
+        try:
+            db.rollback()
+            db.close()
+        except Exception:  # noqa: BLE001 — a lost connection: the pool discards it; the answer is already out
+            db.invalidate()
 
 
 def init_app(app: Flask) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, json
+from flask import Flask, Response, has_request_context, json, request
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, TooManyRequests,
@@ -68,8 +69,19 @@ def _strip_location(messages) -> dict:
     return flatten(messages)
 
 
+def english() -> bool:
+    """Problem details are Chinese first; English when the client prefers it (Accept-Language)."""
+    if not has_request_context():
+        return False
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return best == "en"
+
+
 def handle_engine_error(exc: EngineError) -> Response:
     status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
+    if getattr(exc, "detail_zh", None):  # e.g. the run budget (engine/budget.py): name the element
+        return problem(status, exc.detail if english() else exc.detail_zh, code=exc.code,
+                       element=getattr(exc, "element", None), reason=getattr(exc, "reason", None))
     if isinstance(exc, ValidationFailed):
         return problem(status, exc.detail, code=exc.code, errors=exc.errors)
     if isinstance(exc, InvalidProcess):
@@ -99,7 +111,35 @@ def handle_integrity(exc: IntegrityError) -> Response:
     return problem(409, "the change conflicts with data stored meanwhile; reload and try again", code="conflict")
 
 
+RETRY_AFTER_SECONDS = 5
+_UNAVAILABLE = ("connection", "server closed", "terminating", "could not connect", "unable to open database",
+                "timeout expired", "the database system is", "no such host", "ssl syscall", "eof detected")
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """A lost or refused database connection (not a bad statement): the client should retry later."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    name = type(exc.orig).__name__ if exc.orig is not None else ""
+    text = str(exc.orig).lower()
+    return name in ("OperationalError", "InterfaceError") and any(t in text for t in _UNAVAILABLE)
+
+
+def handle_unavailable(exc: Exception) -> Response:
+    log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    detail = ("the database cannot be reached right now; nothing was changed — try again shortly"
+              if english() else "暂时无法连接数据库，本次操作未生效；请稍后重试")
+    return problem(503, detail, code="database-unavailable",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def handle_db_error(exc: DBAPIError) -> Response:
+    if database_unavailable(exc):
+        return handle_unavailable(exc)
     text = str(exc.orig).lower()
     if "locked" in text or "could not serialize" in text or "deadlock" in text:
         return problem(409, "another change was being made at the same time; try again", code="conflict")
@@ -109,6 +149,8 @@ def handle_db_error(exc: DBAPIError) -> Response:
 def handle_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if database_unavailable(exc):
+        return handle_unavailable(exc)
     log.exception("unexpected error", exc_info=exc)
     return problem(500, "unexpected error; it has been logged", code="internal")
 
@@ -119,4 +161,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(Unauthorized, handle_unauthorized)
     app.register_error_handler(IntegrityError, handle_integrity)
     app.register_error_handler(DBAPIError, handle_db_error)
+    app.register_error_handler(PoolTimeout, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.util import task as _bpmn_task_util
 from SpiffWorkflow.util import task as _task_util
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock
+from engine import budget, clock
 from engine.errors import InvalidProcess, WorkflowFailed
 from engine.scripting import ScriptRejected, make_script_engine
 
@@ -49,7 +49,6 @@ class _ClockDatetime(datetime):
 
 _timer_module.datetime = _ClockDatetime
 
-DEFAULT_MAX_DEPTH = 20000
 # Completed tasks kept above the open frontier when the trunk is compacted (see Instance.compact).
 TRUNK_KEEP = 3
 
@@ -264,7 +263,7 @@ def _json_safe(data: dict) -> dict:
 class Instance:
     """A running workflow with its specs. Not thread-safe; build one per command."""
 
-    def __init__(self, workflow: BpmnWorkflow, max_depth: int = DEFAULT_MAX_DEPTH, compact: bool = True):
+    def __init__(self, workflow: BpmnWorkflow, max_depth: int | None = None, compact: bool = True):
         self.wf = workflow
         self.wf.script_engine = _script_engine
         self.max_depth = max_depth
@@ -296,10 +295,22 @@ class Instance:
     def run(self) -> list[StepRecord]:
         """Run engine steps (gateways, scripts, decisions) until only user tasks and waits remain."""
         records: list[StepRecord] = []
+        meter = budget.meter()
+
+        def will_complete(task):  # the run budget: steps, call-activity depth, wall time (engine/budget.py)
+            spec = task.task_spec
+            wf = task.workflow
+            depth = getattr(wf, "depth", 0)
+            caller = None
+            if depth > meter.limits.call_depth:
+                caller = _calling_element(wf)
+            meter.step(spec.bpmn_id or spec.name, getattr(spec, "bpmn_name", None), depth, caller)
 
         def did_complete(task):
             spec = task.task_spec
-            if isinstance(spec, (ExclusiveGateway, InclusiveGateway)) and len(spec.outputs) > 1:
+            if _is_timer(task):
+                records.append(StepRecord("timer", str(task.id), spec.bpmn_id or spec.name, {}))
+            elif isinstance(spec, (ExclusiveGateway, InclusiveGateway)) and len(spec.outputs) > 1:
                 chosen = [c.task_spec.bpmn_id or c.task_spec.name for c in task.children
                           if c.state != TaskState.CANCELLED and c.state >= TaskState.WAITING]
                 records.append(StepRecord("gateway", str(task.id), spec.bpmn_id or spec.name, {"taken": chosen}))
@@ -309,11 +320,18 @@ class Instance:
                      or task.parent.data.get(k) != v})}))
 
         try:
-            self.wf.do_engine_steps(did_complete_task=did_complete)
+            while True:
+                self.wf.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+                # do_engine_steps ends by refreshing timers: one reached on the way may be due already (a
+                # past date, a zero duration) and is READY now; run it too, within the budget.
+                if not any(not t.task_spec.manual for t in self.wf.get_tasks(state=TaskState.READY)):
+                    break
         except (SpiffWorkflowException, ScriptRejected, WorkflowException) as exc:
             raise WorkflowFailed(_describe(exc)) from None
         except RecursionError:
-            raise WorkflowFailed("the case's task tree is too deep to evaluate (runaway loop)") from None
+            raise budget.BudgetExceeded(
+                "the case's task tree is too deep to evaluate (runaway loop)", element=None, reason="tree_depth",
+                detail_zh="案件任务树过深，无法继续运行（流程无限循环）") from None
         if self.compact_trunk:
             self.compact()
         self._guard_depth()
@@ -339,11 +357,11 @@ class Instance:
         return dropped
 
     def _guard_depth(self) -> None:
+        meter = budget.meter()
+        if self.max_depth is not None:
+            meter = budget.Meter(budget.Limits(tree_depth=self.max_depth))
         for task in self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-            if task.depth > self.max_depth:
-                raise WorkflowFailed(
-                    f"case exceeded the loop guard: task tree depth {task.depth} > {self.max_depth} "
-                    f"at {task.task_spec.bpmn_id}; the process loops without end")
+            meter.tree_depth(task.depth, task.task_spec.bpmn_id)
 
     def complete(self, task_id: str, data: dict) -> None:
         task = self._user_task(task_id)
@@ -354,14 +372,10 @@ class Instance:
             raise WorkflowFailed(_describe(exc)) from None
 
     def fire_due_timers(self) -> list[StepRecord]:
-        """Let every timer whose due time has passed fire, then run engine steps."""
-        before = {str(t.id) for t in self.wf.get_tasks(state=TaskState.WAITING) if _is_timer(t)}
+        """Let every timer whose due time has passed fire, then run engine steps (``run`` records each
+        timer that fires, and goes on while timers reached on the way are already due)."""
         self.wf.refresh_timers()
-        records = self.run()
-        fired = [StepRecord("timer", tid, self.wf.get_task_from_id(UUID(tid)).task_spec.bpmn_id, {})
-                 for tid in before if self.wf.get_task_from_id(UUID(tid)).state >= TaskState.READY
-                 and self.wf.get_task_from_id(UUID(tid)).state != TaskState.CANCELLED]
-        return fired + records
+        return self.run()
 
     def evaluate(self, task_id: str, expression: str):
         task = self.wf.get_task_from_id(UUID(task_id))
@@ -472,6 +486,15 @@ def _compact_workflow(wf, top) -> int:
         first_kept._parent = head.id
         removed += len(middle)
     return removed
+
+
+def _calling_element(wf) -> tuple[str | None, str | None]:
+    """The call activity that started subworkflow ``wf`` (the element to name when calls nest too deep)."""
+    try:
+        task = wf.top_workflow.get_task_from_id(wf.parent_task_id)
+        return task.task_spec.bpmn_id, getattr(task.task_spec, "bpmn_name", None)
+    except Exception:
+        return None, None
 
 
 def _is_timer(task) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine import bpmn, clock, deploy, forms, numbering, parties
+from engine import bpmn, budget, clock, deploy, forms, numbering, parties
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
 from engine.models import Case, CaseParty, HumanTask, Unit
@@ -18,7 +18,12 @@ RESERVED_KEYS = ("handling_unit", "org", "case_number", "case_id", "spawn_cases"
 
 def start_case(session: Session, actor: Actor, process_key: str, unit_id: str, data: dict,
                party: dict | None = None, title: str | None = None, parent_case_id: int | None = None) -> Case:
-    """Start a case of the latest version of ``process_key`` handled by ``unit_id``."""
+    """Start a case of the latest version of ``process_key`` handled by ``unit_id`` (within the run budget)."""
+    with budget.command():
+        return _start_case(session, actor, process_key, unit_id, data, party, title, parent_case_id)
+
+
+def _start_case(session, actor, process_key, unit_id, data, party, title, parent_case_id) -> Case:
     version = deploy.latest(session, process_key)
     unit = session.get(Unit, unit_id)
     if unit is None:
@@ -72,8 +77,9 @@ def spawn_children(session: Session, case: Case, data: dict) -> list[Case]:
         return []
     children = []
     for item in wanted:
-        child = start_case(session, SYSTEM, item["process"], item["unit"], item.get("data") or {},
-                           party=item.get("party"), title=item.get("title"), parent_case_id=case.id)
+        with budget.meter().spawning(str(item.get("process"))):
+            child = start_case(session, SYSTEM, item["process"], item["unit"], item.get("data") or {},
+                               party=item.get("party"), title=item.get("title"), parent_case_id=case.id)
         children.append(child)
     return children
 

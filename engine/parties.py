@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -63,16 +65,24 @@ def validate(data: dict) -> dict:
 
 
 def upsert(session: Session, data: dict) -> Party:
-    """Find the party by kind and identity number, updating contact details, or create it."""
+    """Find the party by kind and identity number, updating contact details, or create it.
+
+    Insert-or-get: ``INSERT … ON CONFLICT DO NOTHING`` then read, so officers registering the same new party
+    at the same moment all get the one row (PostgreSQL waits for the first inserter) instead of a 409.
+    """
     clean = validate(data)
-    party = session.scalar(select(Party).where(Party.kind == clean["kind"], Party.id_number == clean["id_number"]))
+    where = (Party.kind == clean["kind"], Party.id_number == clean["id_number"])
+    party = session.scalar(select(Party).where(*where))
     if party is None:
-        party = Party(created_at=clock.now(), **clean)
-        session.add(party)
-    else:
-        party.name = clean["name"]
-        party.address = clean["address"] or party.address
-        party.phone = clean["phone"] or party.phone
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Party).values(created_at=clock.now(), **clean)
+                        .on_conflict_do_nothing(index_elements=["kind", "id_number"]))
+        party = session.scalar(select(Party).where(*where).execution_options(populate_existing=True))
+    changes = {"name": clean["name"], "address": clean["address"] or party.address,
+               "phone": clean["phone"] or party.phone}
+    for key, value in changes.items():
+        if getattr(party, key) != value:  # only write (and row-lock) when something changed
+            setattr(party, key, value)
     session.flush()
     return party
 

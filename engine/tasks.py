@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, forms
+from engine import budget, clock, forms
 from engine.cases import spawn_children, visible
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
@@ -103,6 +103,7 @@ def assign(session: Session, actor: Actor, task_id: str, assignee_id: int | None
     return task
 
 
+@budget.metered
 def complete(session: Session, actor: Actor, task_id: str, data: dict,
              expected_case_version: int | None = None) -> list[HumanTask]:
     """Validate ``data`` against the task's form, complete it, run the engine, persist.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import budget, incidents
 from engine import clock as wall
 from engine.cases import spawn_children
 from engine.db import transaction
@@ -53,13 +54,16 @@ def _per_case(factory: sessionmaker, case_ids, work) -> SweepResult:
     result = SweepResult()
     for case_id in case_ids:
         try:
-            with transaction(factory) as session:
+            with budget.command(), transaction(factory) as session:
                 case = _lock_or_skip(session, case_id)
                 if case is None:
                     result.skipped += 1
                     continue
                 result.done += work(session, case)
                 result.cases += 1
+        except budget.BudgetExceeded as exc:  # rolled back; recorded once, the case is left out from now on
+            result.failed += 1
+            incidents.record(factory, case_id, exc, source="scheduler")
         except EngineError as exc:
             result.failed += 1
             log.error("sweep failed on case %s: %s", case_id, exc)
@@ -74,7 +78,8 @@ def _per_case(factory: sessionmaker, case_ids, work) -> SweepResult:
 def _due_timer_cases(factory, now, limit) -> list[int]:
     with factory() as session:
         return list(session.scalars(
-            select(Timer.case_id).where(Timer.state == TimerState.WAITING, Timer.due_at <= now)
+            select(Timer.case_id).where(Timer.state == TimerState.WAITING, Timer.due_at <= now,
+                                        Timer.case_id.not_in(incidents.open_incident_cases()))
             .group_by(Timer.case_id).order_by(func.min(Timer.due_at)).limit(limit)))
 
 
@@ -162,7 +167,8 @@ def pending(factory: sessionmaker) -> int:
     with factory() as session:
         timers = session.scalar(select(func.count()).select_from(Timer).where(
             Timer.state == TimerState.WAITING, Timer.due_at <= now, Timer.case_id.in_(
-                select(Case.id).where(Case.state == CaseState.RUNNING))))
+                select(Case.id).where(Case.state == CaseState.RUNNING)),
+            Timer.case_id.not_in(incidents.open_incident_cases())))
         clocks = session.scalar(select(func.count()).select_from(Clock).where(
             or_(_colour_due(today), _escalation_due(today))))
     return (timers or 0) + (clocks or 0)

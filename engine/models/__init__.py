@@ -15,9 +15,11 @@ from engine.models.entity import CaseReview, ColourChange, EntityMerge, EntityPr
 from engine.models.plan import InspectionPlan, PlanEntry
 from engine.models.intake import (CatalogueVersion, Channel, Lead, LeadCounter, LeadEvent, Matter,
                                   Place)
+from engine.models.incident import CaseIncident
+from engine.models.idempotency import IdempotencyKey
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
-           "Channel", "Lead", "LeadEvent", "LeadCounter"]
+           "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey"]
