@@ -70,9 +70,20 @@ def current_user() -> User:
     return g.zhifa_token.user
 
 
+class PasswordChangeRequired(Forbidden):
+    code = "password-change-required"
+
+
+# What a user whose password was reset may still do before choosing a new one.
+PASSWORD_CHANGE_ENDPOINTS = {"account.change_password", "auth.logout", "me.me"}
+
+
 def require_auth() -> None:
     """``before_request`` hook of every protected blueprint; cookie writes must come from our own pages."""
     current_actor()
+    if g.zhifa_token.user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise PasswordChangeRequired("请先修改密码（管理员已重置您的密码） / change your password first: POST "
+                                     "/api/v1/account/password")
     check_cookie_write()
 
 

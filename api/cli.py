@@ -95,6 +95,59 @@ def run(host, port, no_setup):
     app.run(host=host, port=port, threaded=True)
 
 
+@main.group()
+def org():
+    """Organisation: units, users and roles."""
+
+
+@org.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="report what would change, change nothing")
+@click.option("--passwords-out", type=click.Path(dir_okay=False), default=None,
+              help="write new users' temporary passwords to this CSV file (default: print them)")
+def org_import(path, dry_run, passwords_out):
+    """Bring units, users and roles in line with a YAML or CSV file (idempotent; reports what changed)."""
+    import csv
+    from pathlib import Path
+    from engine.orgadmin import CLI, importer
+    settings = Settings.from_env()
+    fmt = Path(path).suffix.lower().lstrip(".")
+    try:
+        with transaction(_factory(settings)) as session:
+            report = importer.apply(session, CLI.__class__(actor_id=None, name="cli:org-import"),
+                                    importer.parse(Path(path).read_text(encoding="utf-8-sig"), fmt))
+            if dry_run:
+                session.rollback()
+    except EngineError as exc:
+        click.echo(f"import failed, nothing changed: {exc.detail}", err=True)
+        for field, messages in (getattr(exc, "errors", None) or {}).items():
+            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+        sys.exit(2)
+    except UnicodeDecodeError:
+        click.echo("import failed: the file must be UTF-8", err=True)
+        sys.exit(2)
+    prefix = "would " if dry_run else ""
+    if not report.changed:
+        click.echo("no change: the database already matches the file")
+    for name, value in vars(report).items():
+        if name == "passwords" or not value:
+            continue
+        items = value if isinstance(value, list) else [f"{k} {v}" for k, v in value.items()]
+        click.echo(f"{prefix}{name.replace('_', ' ')} ({len(items)}): {', '.join(map(str, items))}")
+    if report.passwords and not dry_run:
+        if passwords_out:
+            with open(passwords_out, "w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(["username", "temporary_password"])
+                writer.writerows(sorted(report.passwords.items()))
+            os.chmod(passwords_out, 0o600)
+            click.echo(f"temporary passwords of {len(report.passwords)} new users: {passwords_out}")
+        else:
+            click.echo("temporary passwords (to be changed at first login):")
+            for username, password in sorted(report.passwords.items()):
+                click.echo(f"  {username}\t{password}")
+
+
 @main.command()
 @click.option("--interval", type=float, default=None, help="seconds between sweeps (ZHIFA_SCHEDULER_INTERVAL, 30)")
 @click.option("--once", is_flag=True, help="run one sweep and exit")

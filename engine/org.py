@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -57,8 +57,15 @@ def subtree(session: Session, roots: set[str], tree: dict | None = None) -> set[
     return seen
 
 
+def _today():
+    from engine import clock
+    from engine.deadlines.calendar import local_date
+    return local_date(clock.now())
+
+
 def actor_for(session: Session, user: User) -> Actor:
-    roles = frozenset((m.unit_id, m.role) for m in user.memberships)
+    today = _today()  # roles count only within their validity dates (set by administrators)
+    roles = frozenset((m.unit_id, m.role) for m in user.memberships if m.in_force(today))
     own = {u for u, _ in roles}
     overseeing = {u for u, r in roles if r in Role.OVERSEERS}
     visible = own | (subtree(session, overseeing) if overseeing else set())
@@ -88,6 +95,9 @@ def org_context(session: Session) -> dict:
 
 
 def users_with_role(session: Session, unit_id: str, role: str) -> list[User]:
+    today = _today()
     return list(session.scalars(
-        select(User).join(Membership).where(Membership.unit_id == unit_id, Membership.role == role,
-                                            User.active.is_(True)).order_by(User.id)))
+        select(User).join(Membership).where(
+            Membership.unit_id == unit_id, Membership.role == role, User.active.is_(True),
+            or_(Membership.valid_from.is_(None), Membership.valid_from <= today),
+            or_(Membership.valid_until.is_(None), Membership.valid_until >= today)).order_by(User.id)))

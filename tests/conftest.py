@@ -99,3 +99,37 @@ def deployed(sessions):
 
 
 DATA = Path(__file__).parent / "engine" / "data"
+
+
+@pytest.fixture
+def org_restore(sessions, db_engine):
+    """For tests that change the organisation (kept between tests): afterwards remove added units and users
+    and put the demo units, users and roles back as seeded."""
+    yield
+    from sqlalchemy import delete, select, update
+    from engine import seed
+    from engine.models import Membership, Unit, User
+    with db_engine.begin() as conn:  # runtime rows first (they point at users and units)
+        for table in runtime_tables():
+            conn.execute(text(f"DELETE FROM {table}"))
+    demo_units = {u[0]: u for u in seed.UNITS}
+    demo_users = {name: roles for name, _display, roles in seed.USERS}
+    with transaction(sessions) as session:
+        session.execute(delete(User).where(User.username.not_in(list(demo_users))))
+        session.execute(update(User).values(active=True, must_change_password=False))
+        ids = dict(session.execute(select(User.username, User.id)).all())
+        session.execute(delete(Membership))
+        for name, roles in demo_users.items():
+            for unit_id, role in roles:
+                session.add(Membership(user_id=ids[name], unit_id=unit_id, role=role))
+        for uid, name, name_en, kind, parent, prefix in seed.UNITS:
+            session.execute(update(Unit).where(Unit.id == uid).values(
+                name=name, name_en=name_en, kind=kind, parent_id=parent, doc_prefix=prefix, closed_at=None))
+        extra = [u for u in session.scalars(select(Unit)) if u.id not in demo_units]
+        while extra:  # children before parents
+            parents = {u.parent_id for u in extra}
+            leaves = [u for u in extra if u.id not in parents]
+            for unit in leaves:
+                session.delete(unit)
+            session.flush()
+            extra = [u for u in extra if u not in leaves]

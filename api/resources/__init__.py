@@ -4,6 +4,7 @@ from __future__ import annotations
 from api.resources import audit, auth, cases, me, meta, processes, tasks
 from api.resources import clocks, notifications  # deadlines (engine/deadlines)
 from api.resources import intake, leads  # intake (engine/intake)
+from api.resources import account, admin  # organisation administration (engine/orgadmin)
 
 BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp, audit.blp, clocks.blp, notifications.blp,
-              leads.blp, intake.blp, intake.channel_blp]
+              leads.blp, intake.blp, intake.channel_blp, account.blp, admin.blp]

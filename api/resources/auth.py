@@ -28,7 +28,8 @@ def login(body):
     throttle.clear(session(), body["username"])
     raw, token = issue_token(user)
     commit()
-    return {"token": raw, "expires_at": token.expires_at, "user": user}
+    return {"token": raw, "expires_at": token.expires_at, "user": user,
+            "must_change_password": bool(user.must_change_password)}
 
 
 @blp.route("/logout", methods=["POST"])

@@ -16,6 +16,8 @@ class TokenSchema(ma.Schema):
     token = fields.String(required=True, metadata={"description": "send as 'Authorization: Bearer <token>'"})
     expires_at = UtcDateTime(required=True)
     user = fields.Nested(UserSchema, required=True)
+    must_change_password = fields.Boolean(metadata={
+        "description": "true after an administrator's reset: POST /api/v1/account/password first"})
 
 
 class MembershipSchema(ma.Schema):

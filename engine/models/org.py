@@ -1,9 +1,9 @@
 """Organisation: units as a tree, users, and their roles per unit."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
@@ -19,6 +19,7 @@ class Unit(Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
     # Prefix of case document numbers, e.g. "城南街道综执罚" → 城南街道综执罚〔2026〕12号
     doc_prefix: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # kept for history once closed
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
@@ -34,6 +35,8 @@ class User(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # set by an administrator's password reset: the user must choose a new password before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
 
@@ -48,5 +51,11 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[date | None] = mapped_column(Date)    # first day in force (None: always was)
+    valid_until: Mapped[date | None] = mapped_column(Date)   # last day in force (None: open-ended)
 
     user: Mapped[User] = relationship(back_populates="memberships")
+
+    def in_force(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and \
+            (self.valid_until is None or day <= self.valid_until)
