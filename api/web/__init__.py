@@ -18,3 +18,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     from api.web import intake  # the intake workspace (线索受理、派单、核查)
     intake.init_app(app)
+    from api.web import admin  # the /admin workspace and /account/password
+    admin.init_app(app)

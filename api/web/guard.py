@@ -46,6 +46,8 @@ def login_required(view):
                 return {"detail": _("Please sign in again.")}, 401
             return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
         g.web_user = current_user()
+        if g.web_user.must_change_password:  # an administrator reset it: a new password comes first
+            return redirect(url_for("admin_web.password"))
         return view(*args, **kwargs)
     return wrapper
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -47,10 +47,13 @@ def record(session: Session, editor: Editor, action: str, target: str, **detail)
 
 
 def history(session: Session, *, target: str | None = None, action: str | None = None, page: int = 1,
-            per_page: int = 50) -> tuple[list[AdminChange], int]:
+            per_page: int = 50, user: str | None = None) -> tuple[list[AdminChange], int]:
     query = select(AdminChange)
     if target:
         query = query.where(AdminChange.target == target)
+    if user:  # the user's own changes and their role grants ("name@unit:role")
+        query = query.where(or_(AdminChange.target == user, AdminChange.target.startswith(f"{user}@",
+                                                                                          autoescape=True)))
     if action:
         query = query.where(AdminChange.action == action)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
