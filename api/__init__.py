@@ -21,7 +21,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, **overri
 
     @app.get("/health")
     def health():
+        """Liveness: the process answers (readiness, with the database: /ready)."""
         return {"status": "ok"}
+
+    from api import observability  # request ids, access log lines, /ready
+    observability.init_app(app)
 
     _init_api(app)
     from api import web  # officer web UI (pages, Babel, vendored front-end packages)

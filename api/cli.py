@@ -78,21 +78,54 @@ def seed_demo():
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
 @click.option("--no-setup", is_flag=True, help="skip migrate/deploy/seed")
-def run(host, port, no_setup):
-    """Run the platform (migrates, deploys processes and seeds the demo on the default database)."""
+@click.option("--demo/--no-demo", default=None,
+              help="seed the demo organisation into an empty database (default: only for embedded SQLite)")
+def run(host, port, no_setup, demo):
+    """Run the platform for trying it out (Flask's server): migrate, deploy, and seed the demo organisation
+    into an empty embedded database. For production use ``zhifa serve``."""
     settings = Settings.from_env()
     if not no_setup:
         _ensure_var(settings)
         upgrade(settings.database_url)
         with transaction(_factory(settings)) as session:
             deploy_mod.deploy_directory(session, settings.processes_dir, deployed_by="run")
-            seed_mod.seed_demo(session)
+            if demo if demo is not None else settings.database_url.startswith("sqlite"):
+                created = seed_mod.seed_if_empty(session)
+                click.echo("demo organisation seeded (password zhifa-demo)" if created else
+                           "database holds real users: demo seed skipped" if created is None else
+                           "demo organisation present")
     from api import create_app
     app = create_app(settings, demo=True)
     if settings.database_url.startswith("sqlite") and os.environ.get("ZHIFA_SCHEDULER", "on") != "off":
         from engine.deadlines.scheduler import start_background  # embedded default: sweeps in this process
         start_background(_factory(settings))
     app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--bind", default=None, help="host:port (ZHIFA_BIND; default 127.0.0.1:$PORT or :8000)")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="worker processes (ZHIFA_WORKERS; default 2 per CPU, 2–8)")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="threads per worker (ZHIFA_THREADS, 1)")
+@click.option("--timeout", type=click.IntRange(5, 3600), default=None,
+              help="seconds before a stuck worker is restarted (ZHIFA_WORKER_TIMEOUT, 60)")
+def serve(bind, workers, threads, timeout):
+    """Serve the platform in production: gunicorn, JSON logs with request ids. Run ``zhifa db upgrade``,
+    ``zhifa deploy`` and ``zhifa org import`` first, and one or more ``zhifa scheduler`` beside it."""
+    from api import observability
+    from api.serve import options_from_env, serve as run_server
+    from api.security import MissingSecretKey
+    observability.configure_logging(os.environ.get("ZHIFA_LOG_FORMAT", "json"),
+                                    os.environ.get("ZHIFA_LOG_LEVEL", "INFO"))
+    options = options_from_env()
+    for key, value in (("bind", bind), ("workers", workers), ("threads", threads), ("timeout", timeout)):
+        if value is not None:
+            options[key] = value
+    try:
+        run_server(options)
+    except MissingSecretKey as exc:
+        click.echo(f"zhifa serve: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.group()
@@ -155,9 +188,10 @@ def org_import(path, dry_run, passwords_out):
 def scheduler(interval, once, exit_when_idle):
     """Run the deadline sweeps: fire due BPMN timers, advance clock colours, escalate (safe to run several)."""
     import json
-    import logging
+    from api import observability
     from engine.deadlines import scheduler as sched_mod, sweeps
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    observability.configure_logging(os.environ.get("ZHIFA_LOG_FORMAT", "text"),
+                                    os.environ.get("ZHIFA_LOG_LEVEL", "INFO"))
     factory = _factory(Settings.from_env())
     if once:
         totals = sweeps.run_all(factory)

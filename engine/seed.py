@@ -81,6 +81,15 @@ for _agency, _short in (("agency_market", "market"), ("agency_eco", "eco"), ("ag
     ]
 
 
+def seed_if_empty(session: Session) -> int | None:
+    """Seed the demo organisation only into a database without real users: the number of demo users created
+    (0 when the demo is already there), or None when real users exist (nothing is done, nothing fails)."""
+    real = session.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(False)))
+    if real:
+        return None
+    return seed_demo(session)
+
+
 def seed_demo(session: Session) -> int:
     """Create the demo organisation and users. Refuses a database holding real (non-demo) users.
 

@@ -32,3 +32,13 @@ def test_seed_refuses_database_with_real_users(sessions):
         with transaction(sessions) as session:
             uid = session.scalar(select(User.id).where(User.username == "real_person"))
             session.execute(delete(User).where(User.id == uid))
+
+
+def test_seed_if_empty_leaves_a_database_with_real_users_alone(sessions, org_restore):
+    from engine import seed
+    from engine.orgadmin import CLI, add_user
+    with transaction(sessions) as session:
+        assert seed.seed_if_empty(session) == 0            # the demo is already there: nothing to create
+        add_user(session, CLI, {"username": "real_one", "display_name": "真实用户"})
+    with transaction(sessions) as session:
+        assert seed.seed_if_empty(session) is None         # real users: no demo seed, and no failure
