@@ -1,13 +1,13 @@
 """case_incidents (runaway work the scheduler stopped) and idempotency_keys (replayed answers)
 
 Revision ID: i11_runtime
-Revises: i16_intake
+Revises: i09_login_failures
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'i11_runtime'
-down_revision = 'i16_intake'
+down_revision = 'i09_login_failures'
 branch_labels = None
 depends_on = None
 
