@@ -21,6 +21,7 @@ from bench.env import open_backends
 # name → (module, function); each function(backends, quick) -> list[Result]. Bulk-seeding ones run last.
 BENCHMARKS = {
     "engine_step": ("bench.steps", "run_engine_step"),
+    "intake": ("bench.intake", "run_intake"),
     "growth": ("bench.steps", "run_growth"),
     "http": ("bench.httpapi", "run_http"),
     "memory": ("bench.httpapi", "run_memory"),

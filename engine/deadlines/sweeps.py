@@ -156,8 +156,22 @@ def run_escalations(factory: sessionmaker, limit: int | None = None) -> SweepRes
 
 def run_all(factory: sessionmaker) -> dict[str, SweepResult]:
     """One sweep: timers first (they may end tasks), then colours, then escalations."""
-    return {"timers": fire_timers(factory), "colours": advance_colours(factory),
-            "escalations": run_escalations(factory)}
+    timers, colours = fire_timers(factory), advance_colours(factory)
+    colours += lead_colours(factory)
+    return {"timers": timers, "colours": colours, "escalations": run_escalations(factory)}
+
+
+def lead_colours(factory: sessionmaker) -> SweepResult:
+    """The 核查 clocks of leads being verified (engine/intake/verification.py): record colour changes."""
+    from engine.intake import verification
+    result = SweepResult()
+    try:
+        with transaction(factory) as session:
+            result.done = verification.sweep(session)
+    except Exception:  # noqa: BLE001 — a failed lead sweep must not stop the case sweeps
+        log.exception("lead colour sweep failed")
+        result.failed = 1
+    return result
 
 
 def pending(factory: sessionmaker) -> int:
