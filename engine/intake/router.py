@@ -74,11 +74,9 @@ class Router:
             if len(w) >= TYPO_MIN:
                 for k in range(len(w)):
                     self.fuzzy.setdefault(w[:k] + "\0" + w[k + 1:], set()).add(w)
-        self.tokenizer = jieba.Tokenizer()
-        with _DICT_LOCK:
-            self.tokenizer.initialize()
-            for w in self.index:
-                self.tokenizer.add_word(w, freq=max(2000, 400 * len(w)))
+        self.tokenizer = _tokenizer()
+        for w in self.index:
+            self.tokenizer.add_word(w, freq=max(2000, 400 * len(w)))
 
     def segment(self, text: str) -> list[str]:
         return [t for t in self.tokenizer.cut(normalise(text), HMM=False) if t.strip()]
@@ -122,6 +120,22 @@ def confidence(candidates: list[Candidate]) -> float:
     top = candidates[0].score
     second = candidates[1].score if len(candidates) > 1 else 0.0
     return round(top / (top + second) * min(1.0, top / STRONG), 3)
+
+
+_base: jieba.Tokenizer | None = None
+
+
+def _tokenizer() -> jieba.Tokenizer:
+    """A tokenizer with jieba's general dictionary, read once per process (seconds) and copied per router."""
+    global _base
+    with _DICT_LOCK:
+        if _base is None:
+            base = jieba.Tokenizer()
+            base.initialize()
+            _base = base
+        tok = jieba.Tokenizer()
+        tok.FREQ, tok.total, tok.initialized = dict(_base.FREQ), _base.total, True
+        return tok
 
 
 _cache: dict[int, Router] = {}
