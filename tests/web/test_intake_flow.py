@@ -103,3 +103,15 @@ def test_dispatcher_and_township_leader_from_lead_to_case(page, server):
     _no_horizontal_scroll(page)
     assert page.locator("form[action$='/return']").count() == 1
     shot(page, "intake-township-lead-390")
+
+
+def test_catalogue_page_for_administrators(page, server):
+    login(page, server, "admin")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/intake/catalogue")
+    assert "执法事项目录" in page.inner_text("h1")
+    assert page.locator("input[type=file][name=file]").count() == 1
+    page.click("details:has-text('市容环卫') summary")
+    assert "城市市容和环境卫生管理条例" in page.inner_text("main")
+    _no_horizontal_scroll(page)
+    shot(page, "intake-catalogue-390")

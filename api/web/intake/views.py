@@ -114,7 +114,9 @@ def lead_page(lead_id):
         case=db().get(Case, lead.case_id) if lead.case_id else None, show_reporter=_dispatcher(me),
         units=_units(), matters=catalogue.matters(db(), version.id) if may["dispatch"] and version else [],
         remaining=verification.remaining_workdays(db(), lead) if lead.verify_state == "running" else None,
-        duplicate=db().get(Lead, lead.duplicate_of_id) if lead.duplicate_of_id else None))
+        duplicate=db().get(Lead, lead.duplicate_of_id) if lead.duplicate_of_id else None,
+        suggested=_suggest([lead], catalogue.matters(db(), version.id))[lead.id]
+        if may["dispatch"] and version else None))
 
 
 def _act(lead_id, fn, message):
@@ -140,10 +142,15 @@ def dispatch(lead_id):
 @bp.post("/leads/<int(max=2147483647):lead_id>/accept", endpoint="accept")
 @login_required
 def accept(lead_id):
-    procedure = request.form.get("procedure") or ""
+    f = request.form
+    procedure = f.get("procedure") or ""
+    party = None
+    if (f.get("party_name") or "").strip() or (f.get("party_id_number") or "").strip():
+        party = {"kind": f.get("party_kind") or "person", "name": (f.get("party_name") or "").strip(),
+                 "id_number": (f.get("party_id_number") or "").strip().upper()}
 
     def run():
-        lead = handling.accept(db(), actor(), lead_id, procedure)
+        lead = handling.accept(db(), actor(), lead_id, procedure, party)
         db().flush()
         return lead
     return _act(lead_id, run, _("Case opened from the lead."))
@@ -157,3 +164,38 @@ def decide(lead_id, action):
     message = {"close": _("Lead closed."), "return": _("Lead returned to the command centre."),
                "extend": _("Verification period extended by 15 working days.")}[action]
     return _act(lead_id, lambda: fn(db(), actor(), lead_id, reason), message)
+
+
+@bp.get("/catalogue", endpoint="catalogue")
+@login_required
+def catalogue_page():
+    version = catalogue.current(db())
+    rows = catalogue.matters(db(), version.id) if version else []
+    fields: dict[str, list] = {}
+    for m in rows:
+        fields.setdefault(m.field, []).append(m)
+    return render_template("intake/catalogue.html", **_ctx(
+        version=version, fields=fields, versions=catalogue.versions(db()),
+        admin=bool(actor().units_with(Role.ADMIN))))
+
+
+@bp.post("/catalogue", endpoint="catalogue_import")
+@login_required
+def catalogue_import():
+    upload = request.files.get("file")
+
+    def run():
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_("Choose a CSV or XLSX file."), {"file": [_("required")]})
+        rows = catalogue.parse_rows(upload.read(), upload.filename)
+        catalogue.create_version(db(), actor(), rows, request.form.get("note") or upload.filename)
+    try:
+        run()
+    except ValidationFailed as exc:
+        db().rollback()
+        details = "；".join(f"{k}: {'、'.join(v)}" for k, v in list(exc.errors.items())[:10])
+        flash(f"{exc.detail}{'：' + details if details else ''}")
+        return redirect(url_for("intake.catalogue"))
+    commit()
+    flash(_("New catalogue version imported."))
+    return redirect(url_for("intake.catalogue"))
