@@ -9,13 +9,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, TooManyRequests,
-                           ValidationFailed, WorkflowFailed)
+from api.language import pick
+from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, PayloadTooLarge,
+                           TooManyRequests, UnsupportedType, ValidationFailed, WorkflowFailed)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 STATUS_BY_ERROR = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422, InvalidProcess: 422,
-                   WorkflowFailed: 422, TooManyRequests: 429}
+                   WorkflowFailed: 422, TooManyRequests: 429, PayloadTooLarge: 413, UnsupportedType: 415}
 
 
 class Unauthorized(Exception):
@@ -82,13 +83,14 @@ def handle_engine_error(exc: EngineError) -> Response:
     if getattr(exc, "detail_zh", None):  # e.g. the run budget (engine/budget.py): name the element
         return problem(status, exc.detail if english() else exc.detail_zh, code=exc.code,
                        element=getattr(exc, "element", None), reason=getattr(exc, "reason", None))
+    detail, errors = pick(exc)
     if isinstance(exc, ValidationFailed):
-        return problem(status, exc.detail, code=exc.code, errors=exc.errors)
+        return problem(status, detail, code=exc.code, errors=errors)
     if isinstance(exc, InvalidProcess):
         return problem(status, str(exc), code=exc.code, file=exc.file, element=exc.element)
     if isinstance(exc, TooManyRequests):
-        return problem(status, exc.detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
-    return problem(status, exc.detail, code=exc.code)
+        return problem(status, detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
+    return problem(status, detail, code=exc.code, **{k: v for k, v in exc.extra.items() if k == "limit_bytes"})
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

@@ -7,9 +7,10 @@ class EngineError(Exception):
 
     code = "engine-error"
 
-    def __init__(self, detail: str, **extra):
+    def __init__(self, detail: str, *, zh: str | None = None, **extra):
         super().__init__(detail)
         self.detail = detail
+        self.zh = zh  # the Chinese message (the UI's first language); ``detail`` is the English one
         self.extra = extra
 
 
@@ -34,9 +35,23 @@ class ValidationFailed(EngineError):
 
     code = "validation-failed"
 
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
-        super().__init__(detail)
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None, *, zh: str | None = None,
+                 errors_zh: dict[str, list[str]] | None = None):
+        super().__init__(detail, zh=zh)
         self.errors = errors or {}
+        self.errors_zh = errors_zh
+
+
+class PayloadTooLarge(EngineError):
+    """An upload is larger than its type allows (→ 413)."""
+
+    code = "too-large"
+
+
+class UnsupportedType(EngineError):
+    """An upload's content is not an accepted file type (→ 415)."""
+
+    code = "unsupported-type"
 
 
 class InvalidProcess(EngineError):

@@ -58,7 +58,11 @@ def history(session: Session, case_id: int) -> list[CaseEvent]:
 
 
 def verify(session: Session, case_id: int) -> int | None:
-    """Recompute the hash chain. Returns the seq of the first altered event, or None if intact."""
+    """Recompute the hash chain, then re-hash the files it records (attachments, documents).
+
+    Returns the seq of the first altered event — or of the event whose file on disk no longer has the
+    recorded SHA-256 — or None if intact.
+    """
     prev = GENESIS
     for expected_seq, ev in enumerate(history(session, case_id), start=1):
         digest = event_hash(prev, ev.seq, ev.type, ev.at, ev.actor_id, ev.task_id, ev.task_spec,
@@ -66,4 +70,5 @@ def verify(session: Session, case_id: int) -> int | None:
         if ev.seq != expected_seq or ev.prev_hash != prev or ev.hash != digest:
             return ev.seq
         prev = ev.hash
-    return None
+    from engine.attachments import verify_case_files  # attachments builds on this module
+    return verify_case_files(session, case_id)

@@ -65,3 +65,6 @@ class EventType:
     CLOCK_COLOUR_CHANGED = "clock_colour_changed"
     CLOCK_STOPPED = "clock_stopped"
     CLOCK_ESCALATED = "clock_escalated"  # reminder / 催办单 / 督办单 / 通报, automatic or by hand
+    # files (engine/attachments, engine/documents)
+    ATTACHMENT_ADDED = "attachment_added"
+    DOCUMENT_ISSUED = "document_issued"

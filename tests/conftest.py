@@ -39,6 +39,19 @@ def drop_pg_database(url: str) -> None:
     schema.drop_pg_database(PG_ADMIN_URL, url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def attachments_dir(tmp_path_factory):
+    """Uploaded and generated files go to a per-session directory, never into var/."""
+    path = tmp_path_factory.mktemp("attachments")
+    old = os.environ.get("ZHIFA_ATTACHMENTS_DIR")
+    os.environ["ZHIFA_ATTACHMENTS_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("ZHIFA_ATTACHMENTS_DIR", None)
+    else:
+        os.environ["ZHIFA_ATTACHMENTS_DIR"] = old
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":

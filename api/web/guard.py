@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from api.auth import current_actor, current_user
 from api.problems import Unauthorized
 from api.web.blueprint import bp
-from engine.errors import Conflict, EngineError, Forbidden, NotFound, ValidationFailed
+from api.language import pick
+from engine.errors import (Conflict, EngineError, Forbidden, NotFound, PayloadTooLarge, UnsupportedType,
+                           ValidationFailed)
 
 CSRF_KEY = "web_csrf"
 
@@ -59,15 +61,17 @@ def template_globals():
             "web_user": g.get("web_user")}
 
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422}
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422, PayloadTooLarge: 413,
+          UnsupportedType: 415}
 
 
 @bp.errorhandler(EngineError)
 def engine_error(exc: EngineError):
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 422)
+    detail, errors = pick(exc)
     if request.is_json or request.headers.get("X-CSRF-Token"):
-        return {"detail": exc.detail, "errors": getattr(exc, "errors", {}), "code": exc.code}, status
-    return render_template("error.html", status=status, detail=exc.detail), status
+        return {"detail": detail, "errors": errors or {}, "code": exc.code}, status
+    return render_template("error.html", status=status, detail=detail), status
 
 
 @bp.errorhandler(Unauthorized)

@@ -18,9 +18,10 @@ from engine.models.intake import (CatalogueVersion, Channel, Lead, LeadCounter, 
 from engine.models.incident import CaseIncident
 from engine.models.idempotency import IdempotencyKey
 from engine.models.admin_change import AdminChange
+from engine.models.attachment import Attachment
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
-           "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange"]
+           "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange", "Attachment"]
