@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.models import CaseNumberCounter, Unit
+from engine.models import CaseNumberCounter, DocumentCounter, Unit
 
 
 def allocate(session: Session, unit: Unit, year: int) -> tuple[int, str]:
@@ -37,3 +37,21 @@ def _bump(session: Session, unit_id: str, year: int) -> int | None:
 def peek(session: Session, unit_id: str, year: int) -> int:
     return session.scalar(select(CaseNumberCounter.last_seq).where(
         CaseNumberCounter.unit_id == unit_id, CaseNumberCounter.year == year)) or 0
+
+
+def allocate_document(session: Session, unit: Unit, year: int, kind: str) -> int:
+    """Next gap-free number of a document ``kind`` for ``unit`` in ``year`` (same row-lock pattern)."""
+    def bump():
+        return session.execute(
+            update(DocumentCounter).where(DocumentCounter.unit_id == unit.id, DocumentCounter.year == year,
+                                          DocumentCounter.kind == kind)
+            .values(last_seq=DocumentCounter.last_seq + 1).returning(DocumentCounter.last_seq)).scalar_one_or_none()
+    seq = bump()
+    if seq is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(DocumentCounter).values(unit_id=unit.id, year=year, kind=kind, last_seq=0))
+        except IntegrityError:
+            pass
+        seq = bump()
+    return seq

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import budget, clock, forms
+from engine import budget, clock, documents, forms
 from engine.cases import spawn_children, visible
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
@@ -140,6 +140,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     records = instance.run()
     save(session, case, instance, log, records, actor_id=actor.user_id, completed_task_id=task.id)
     spawn_children(session, case, case.data)
+    documents.issue_for_step(session, case, task, props, clean, actor.user_id)
     return list(session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)).order_by(HumanTask.created_at)))
 

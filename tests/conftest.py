@@ -43,6 +43,9 @@ def drop_pg_database(url: str) -> None:
 def attachments_dir(tmp_path_factory):
     """Uploaded and generated files go to a per-session directory, never into var/."""
     path = tmp_path_factory.mktemp("attachments")
+    # Rendering 执法文书 costs ~0.3-1 s each: procedure tests run without; tests/engine/test_documents.py and
+    # the browser tests switch it on (fixture ``documents_on``).
+    os.environ.setdefault("ZHIFA_DOCUMENTS", "off")
     old = os.environ.get("ZHIFA_ATTACHMENTS_DIR")
     os.environ["ZHIFA_ATTACHMENTS_DIR"] = str(path)
     yield path
@@ -50,6 +53,11 @@ def attachments_dir(tmp_path_factory):
         os.environ.pop("ZHIFA_ATTACHMENTS_DIR", None)
     else:
         os.environ["ZHIFA_ATTACHMENTS_DIR"] = old
+
+
+@pytest.fixture
+def documents_on(monkeypatch):
+    monkeypatch.setenv("ZHIFA_DOCUMENTS", "on")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
