@@ -1,6 +1,8 @@
 """Which language an answer speaks: the web UI's chosen language, else ``Accept-Language``; Chinese first."""
 from __future__ import annotations
 
+import re
+
 from flask import g, has_request_context, request, session
 
 
@@ -20,6 +22,17 @@ def wants_english() -> bool:
     return False
 
 
+_BILINGUAL = re.compile(r"^(?P<zh>[^()]*[\u4e00-\u9fff][^()]*?) \((?P<en>[^()]+)\)$")
+
+
+def one_language(message: str, english: bool) -> str:
+    """'必填 (required)' → '必填' or 'required' (engine field messages carry both)."""
+    match = _BILINGUAL.match(message) if isinstance(message, str) else None
+    if not match:
+        return message
+    return match.group("en") if english else match.group("zh")
+
+
 def pick(exc) -> tuple[str, dict | None]:
     """(detail, field errors) of an engine error in the caller's language."""
     english = wants_english()
@@ -27,4 +40,6 @@ def pick(exc) -> tuple[str, dict | None]:
     errors = getattr(exc, "errors", None)
     if not english and getattr(exc, "errors_zh", None):
         errors = exc.errors_zh
+    if isinstance(errors, dict):
+        errors = {k: [one_language(m, english) for m in v] if isinstance(v, list) else v for k, v in errors.items()}
     return detail, errors

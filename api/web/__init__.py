@@ -9,7 +9,7 @@ from flask import Flask
 
 from api.web import i18n, vendor
 from api.web.blueprint import bp
-from api.web.views import cases, inbox, session, start, supervision, tasks  # noqa: F401  (register routes)
+from api.web.views import cases, inbox, notifications, session, start, supervision, tasks  # noqa: F401
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +20,6 @@ def init_app(app: Flask) -> None:
     intake.init_app(app)
     from api.web import admin  # the /admin workspace and /account/password
     admin.init_app(app)
+    from api.web import present
+    from api.web.guard import csrf_token
+    app.jinja_env.globals.update(present=present, csrf_token=csrf_token)  # also inside imported macros

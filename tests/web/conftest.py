@@ -42,7 +42,8 @@ def web_env(tmp_path_factory):
     for source in [*(ROOT / "processes").glob("*.bpmn"), *(ROOT / "processes").glob("*.dmn"), DATA / "web_test.bpmn"]:
         shutil.copy(source, processes_dir / source.name)
     return {"ZHIFA_DATABASE_URL": f"sqlite:///{base / 'zhifa.db'}", "ZHIFA_FORMS_DIR": str(forms_dir),
-            "ZHIFA_PROCESSES_DIR": str(processes_dir), "ZHIFA_SECRET_KEY": "browser-test-" + "k" * 40}
+            "ZHIFA_PROCESSES_DIR": str(processes_dir), "ZHIFA_SECRET_KEY": "browser-test-" + "k" * 40,
+            "ZHIFA_ATTACHMENTS_DIR": str(base / "attachments"), "ZHIFA_DOCUMENTS": "on"}
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +79,17 @@ def engine_sessions(server, web_env):
     from engine.db import make_engine, make_session_factory
     saved = os.environ.get("ZHIFA_FORMS_DIR")
     os.environ["ZHIFA_FORMS_DIR"] = web_env["ZHIFA_FORMS_DIR"]  # the engine validates start forms from there
+    # cases driven through the engine here issue their documents into the server's store
+    kept = {k: os.environ.get(k) for k in ("ZHIFA_ATTACHMENTS_DIR", "ZHIFA_DOCUMENTS")}
+    os.environ.update(ZHIFA_ATTACHMENTS_DIR=web_env["ZHIFA_ATTACHMENTS_DIR"], ZHIFA_DOCUMENTS="on")
     eng = make_engine(web_env["ZHIFA_DATABASE_URL"])
     yield make_session_factory(eng)
     eng.dispose()
+    for key, value in kept.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     if saved is None:
         os.environ.pop("ZHIFA_FORMS_DIR", None)
     else:

@@ -20,9 +20,41 @@
     return out;
   }
 
+  /* form-js validates in English; officers read Chinese. */
+  var ZH = [
+    [/^Field is required\.$/, '必填项'],
+    [/^Field must have minimum value of (.+)\.$/, '不能小于 $1'],
+    [/^Field must have maximum value of (.+)\.$/, '不能大于 $1'],
+    [/^Field must have minimum length of (.+)\.$/, '至少 $1 个字符'],
+    [/^Field must have maximum length of (.+)\.$/, '最多 $1 个字符'],
+    [/^Field must match pattern .*$/, '格式不正确'],
+    [/^Field must be a valid email\.$/, '不是有效的电子邮箱'],
+    [/^Field must be a valid\s+international phone number.*$/, '不是有效的电话号码'],
+    [/^Value is not a number\.$/, '请输入数字'],
+    [/^Value is expected to be an integer\.$/, '请输入整数'],
+    [/^Value is expected to have at most (\d+) decimal digits?\.$/, '最多 $1 位小数'],
+    [/^Please select a valid value, the two nearest valid values are (.+) and (.+)\.$/, '请输入有效值（最接近的有效值为 $1 和 $2）'],
+    [/^(Min|Max) validation value is not a valid number\.$/, '校验规则有误']
+  ];
+  function zh(message) {
+    for (var i = 0; i < ZH.length; i++) { if (ZH[i][0].test(message)) { return message.replace(ZH[i][0], ZH[i][1]); } }
+    return message;
+  }
+  function chineseValidation(form) {
+    if ((document.documentElement.lang || '').indexOf('zh') !== 0) { return; }
+    var validator;
+    try { validator = form.get('validator'); } catch (e) { return; }
+    ['validateField', 'validateFieldInstance'].forEach(function (name) {
+      if (typeof validator[name] !== 'function') { return; }
+      var original = validator[name].bind(validator);
+      validator[name] = function () { return (original.apply(null, arguments) || []).map(zh); };
+    });
+  }
+
   async function mount(container, schema, data, editable) {
     if (!schema || !schema.components || !window.FormViewer) { return null; }
     var form = await window.FormViewer.createForm({ container: container, schema: schema, data: data || {} });
+    chineseValidation(form);
     if (!editable) { form.setProperty('readOnly', true); }
     return form;
   }

@@ -8,7 +8,9 @@ from api.web import present
 from api.web.blueprint import bp
 from api.web.guard import actor, login_required
 from engine import inbox
+from api.web.views.tasks import assignees
 from engine.models import ProcessVersion
+from engine.statuses import Role
 from sqlalchemy import select
 
 TABS = ("mine", "claimable", "unit")
@@ -43,7 +45,8 @@ def inbox_page():
         counts["unit"] = inbox.unit_queue(db(), me, inbox.TaskFilter(), per_page=1).total
     procedures = sorted(set(db().scalars(select(ProcessVersion.process_key))))
     present.prefetch_colours([t.id for t, _ in page.items])
-    rows = [{"task": t, "case": c, "colour": present.colour(t), "party": present.party_name(c)}
+    rows = [{"task": t, "case": c, "colour": present.colour(t), "party": present.party_name(c),
+             "assignees": assignees(t, c) if tab == "unit" and me.has_role(Role.SQUAD_LEADER, t.unit_id) else None}
             for t, c in page.items]
     pages = max(1, -(-page.total // PER_PAGE))
     return render_template("inbox.html", tab=tab, leader=leader, rows=rows, page=page, pages=pages, counts=counts,

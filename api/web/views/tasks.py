@@ -1,26 +1,61 @@
 """Task page: case summary, the task's form (form-js viewer), claim / unclaim / complete."""
 from __future__ import annotations
 
+import copy
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.db import commit, session as db
-from api.web import present
+from api.web import banners, casefile, present
 from api.web.blueprint import bp
 from api.web.guard import actor, login_required
 from engine import forms, tasks
+from engine.org import users_with_role
 from engine.errors import NotFound, ValidationFailed
 from engine.models import Case
 from engine.statuses import Role, TaskState
 
 
-def _form(key: str | None):
+def _form(key: str | None, task=None, me=None):
     if not key:
         return None
     try:
-        return forms.load_form(key)
+        form = forms.load_form(key)
     except NotFound:
         return None
+    if task is not None and (task.rules or {}).get("twoOfficers"):
+        form = _with_officer_choice(form, task, me)
+    return form
+
+
+def _with_officer_choice(form: dict, task, me) -> dict:
+    """The co-officer is picked by name from the unit's certified officers (the value stays the username)."""
+    officers = [u for u in users_with_role(db(), task.unit_id, Role.OFFICER)
+                if u.certificate_no and (me is None or u.id != me.user_id)]
+    values = [{"label": f"{u.display_name}（{_('certificate')} {u.certificate_no}）", "value": u.username}
+              for u in officers]
+    form = copy.deepcopy(form)
+
+    def patch(components):
+        for comp in components or []:
+            if comp.get("key") == tasks.CO_OFFICER_FIELD:
+                comp["type"] = "select"
+                comp["values"] = values
+                comp.get("validate", {}).pop("pattern", None)
+                comp["label"] = _("Second officer")
+            patch(comp.get("components"))
+    patch(form.get("components"))
+    return form
+
+
+def assignees(task, case) -> list:
+    """Holders of the task's role in its unit (minus investigators where the step forbids them)."""
+    people = users_with_role(db(), task.unit_id, task.role)
+    if (task.rules or {}).get("notInvestigator"):
+        barred = set(case.data.get("investigators") or [])
+        people = [u for u in people if u.id not in barred]
+    return people
 
 
 @bp.get("/tasks/<task_id>", endpoint="task")
@@ -32,8 +67,13 @@ def task_page(task_id):
     mine = task.state == TaskState.CLAIMED and task.assignee_id == me.user_id
     may_work = me.has_role(task.role, task.unit_id) and not me.read_only
     open_task = task.state in TaskState.OPEN
+    may_upload = open_task and not me.read_only and me.has_role(task.role, task.unit_id) and (
+        task.state == TaskState.READY or mine)
     return render_template(
-        "task.html", task=task, case=case, form=_form(task.form_key), present=present, mine=mine,
+        "task.html", task=task, case=case, form=_form(task.form_key, task, me), present=present, mine=mine,
+        may_assign=open_task and me.has_role(Role.SQUAD_LEADER, task.unit_id) and not me.read_only,
+        assignees=assignees(task, case),
+        file=casefile.build(case), links=banners.links(case), may_upload=may_upload,
         may_claim=open_task and may_work and task.state == TaskState.READY,
         may_unclaim=open_task and task.state == TaskState.CLAIMED and (
             mine or me.has_role(Role.SQUAD_LEADER, task.unit_id)),
@@ -56,6 +96,21 @@ def unclaim(task_id):
     commit()
     flash(_("Task released to the unit's queue."))
     return redirect(url_for("web.inbox", tab="claimable"))
+
+
+@bp.post("/tasks/<task_id>/assign", endpoint="assign")
+@login_required
+def assign(task_id):
+    """A squad leader gives the task to an officer picked by name (form post from the inbox or task page)."""
+    raw = request.form.get("assignee", "")
+    if not raw.isdigit():
+        raise ValidationFailed("choose a person", {"assignee": ["choose a person"]},
+                               zh="请选择承办人", errors_zh={"assignee": ["请选择承办人"]})
+    task = tasks.assign(db(), actor(), task_id, int(raw))
+    commit()
+    flash(_("Assigned to %(name)s.", name=present.user_name(task.assignee_id)))
+    back = request.form.get("next") or ""
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("web.task", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/complete", endpoint="complete")
