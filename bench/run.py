@@ -27,6 +27,7 @@ BENCHMARKS = {
     "memory": ("bench.httpapi", "run_memory"),
     "inbox": ("bench.inbox", "run_inbox"),
     "sweep": ("bench.sweep", "run_sweep"),
+    "files": ("bench.files", "run_files"),  # uploads and documents (issue 12); full run only
 }
 
 

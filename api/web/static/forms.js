@@ -126,6 +126,8 @@
     var button = document.getElementById('complete');
     mount(el, schema, readJson('form-data'), el.dataset.editable === 'true').then(function (form) {
       el.dataset.ready = 'true';
+      var refused = readJson('refused');
+      if (refused) { showErrors(form, schema, refused, box, i18n.refused); }
       if (!button) { return; }
       button.addEventListener('click', function () {
         submit(form, schema, el.dataset.submit, function () {

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import copy
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+
+from sqlalchemy import select
 
 from api.db import commit, session as db
 from api.web import banners, casefile, present
@@ -13,8 +15,8 @@ from api.web.guard import actor, login_required
 from engine import forms, tasks
 from engine.org import users_with_role
 from engine.errors import NotFound, ValidationFailed
-from engine.models import Case
-from engine.statuses import Role, TaskState
+from engine.models import Case, CaseEvent
+from engine.statuses import EventType, Role, TaskState
 
 
 def _form(key: str | None, task=None, me=None):
@@ -67,13 +69,20 @@ def task_page(task_id):
     mine = task.state == TaskState.CLAIMED and task.assignee_id == me.user_id
     may_work = me.has_role(task.role, task.unit_id) and not me.read_only
     open_task = task.state in TaskState.OPEN
+    refused = session.pop("refused", None)
+    refused = refused if refused and refused.get("task") == task.id else None
+    if refused:  # prefill with what was refused (from the case's log, not the cookie)
+        ev = db().scalar(select(CaseEvent).where(CaseEvent.case_id == task.case_id, CaseEvent.task_id == refused["from"],
+                                                 CaseEvent.type == EventType.TASK_COMPLETED))
+        refused["data"] = ((ev.data or {}).get("data") or {}) if ev else {}
     may_upload = open_task and not me.read_only and me.has_role(task.role, task.unit_id) and (
         task.state == TaskState.READY or mine)
     return render_template(
         "task.html", task=task, case=case, form=_form(task.form_key, task, me), present=present, mine=mine,
         may_assign=open_task and me.has_role(Role.SQUAD_LEADER, task.unit_id) and not me.read_only,
         assignees=assignees(task, case),
-        file=casefile.build(case), links=banners.links(case), may_upload=may_upload,
+        file=casefile.build(case), links=banners.links(case), may_upload=may_upload, refused=refused,
+        form_data=dict(case.data or {}, **(refused["data"] if refused else {})),
         may_claim=open_task and may_work and task.state == TaskState.READY,
         may_unclaim=open_task and task.state == TaskState.CLAIMED and (
             mine or me.has_role(Role.SQUAD_LEADER, task.unit_id)),
@@ -96,6 +105,25 @@ def unclaim(task_id):
     commit()
     flash(_("Task released to the unit's queue."))
     return redirect(url_for("web.inbox", tab="claimable"))
+
+
+# A legal rule sends a step back (e.g. a fine above the notified one, APL Art. 62): the message goes to this field.
+WARNING_FIELDS = {"decision_warning": "decided_fine", "payment_warning": "payment_method"}
+
+
+def _refused(me, task, again, submitted: dict):
+    """The step was refused by a legal rule: the repeated step stays the officer's, the reason shows at the field
+    (the refused attempt stays in the case's history)."""
+    case = db().get(Case, task.case_id)
+    tasks.claim(db(), me, again.id)
+    commit()
+    errors = {}
+    for key, field in WARNING_FIELDS.items():
+        if (case.data or {}).get(key):
+            errors.setdefault(field if field in submitted else "", []).append(case.data[key])
+    session["refused"] = {"task": again.id, "errors": errors or {"": [_("A legal rule refused this step.")]},
+                          "from": task.id}
+    return {"redirect": url_for("web.task", task_id=again.id)}
 
 
 @bp.post("/tasks/<task_id>/assign", endpoint="assign")
@@ -123,6 +151,9 @@ def complete(task_id):
     me = actor()
     nxt = tasks.complete(db(), me, task_id, body["data"], expected_case_version=body.get("case_version"))
     task = tasks.get_task(db(), me, task_id)
+    again = next((t for t in nxt if t.task_spec == task.task_spec and me.has_role(t.role, t.unit_id)), None)
+    if again is not None:
+        return _refused(me, task, again, body["data"])
     commit()
     mine = [t for t in nxt if (t.state == TaskState.CLAIMED and t.assignee_id == me.user_id)
             or (t.state == TaskState.READY and me.has_role(t.role, t.unit_id))]
