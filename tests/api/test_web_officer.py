@@ -90,10 +90,12 @@ def test_leader_assigns_by_name_only_role_holders(client, web, sessions, actor):
     r = client.post(f"/tasks/{task.id}/assign", data={"csrf_token": csrf, "assignee": options[0][0],
                                                      "next": "/inbox?tab=unit"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/inbox?tab=unit")
+    reviewer = actor("cn_reviewer").user_id
     with sessions() as s:
-        assert s.get(HumanTask, task.id).assignee_id == actor("cn_reviewer").user_id
+        assert s.get(HumanTask, task.id).assignee_id == reviewer
     # an officer is not offered and cannot be given a review by a crafted post
-    bad = client.post(f"/tasks/{task.id}/assign", data={"csrf_token": csrf, "assignee": str(actor("cn_officer3").user_id)})
+    officer = str(actor("cn_officer3").user_id)
+    bad = client.post(f"/tasks/{task.id}/assign", data={"csrf_token": csrf, "assignee": officer})
     assert bad.status_code == 422
 
 
