@@ -144,7 +144,7 @@ def test_evidence_review_assign_and_decision_letter(page, server, engine_session
         mobile.wait_for_load_state("networkidle")
         no_sideways_scroll(mobile)
         small = mobile.evaluate("""() => [...document.querySelectorAll('main button, main a, header a, form.upload label')]
-            .filter(e => e.offsetParent && e.getBoundingClientRect().height < 40 && !e.closest('.djs-container')
+            .filter(e => e.offsetParent && e.getBoundingClientRect().height < 40 && !e.closest('.djs-container') && !e.closest('.bjs-container')
                          && !e.closest('.fjs-container') && !e.closest('dd') && !e.closest('.timeline'))
             .map(e => e.textContent.trim().slice(0, 20))""")
         assert small == [], f"{path}: tap targets under 40 px: {small}"
