@@ -147,7 +147,7 @@ def build(case: Case) -> dict:
     docs = documents.for_case(session, case.id)
     uploads = [f for f in files if f.source == "upload"]
 
-    opening = Section(_("Case opened"), who=user_label(case.created_by), at=case.opened_at)
+    opening = Section(_("Case registration"), who=user_label(case.created_by), at=case.opened_at)
     start_ev = next((e for e in history if e.type == EventType.CASE_STARTED), None)
     if start_ev is not None:
         opening.entries = entries((version.properties or {}).get("startForm"), (start_ev.data or {}).get("data") or {})
