@@ -50,4 +50,6 @@ def _init_api(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.extensions["zhifa.api"] = api
+    from api.openapi import document_writes
+    document_writes(app, api)
     app.register_blueprint(docs)

@@ -107,6 +107,7 @@ def writes(view):
         result = view(*args, **kwargs)
         commit()
         return result
+    wrapper.zhifa_writes = True  # documented with the Idempotency-Key header (api.openapi.document_writes)
     return wrapper
 
 

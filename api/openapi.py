@@ -52,6 +52,30 @@ class ZhifaApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Optional, per user, kept 24 h: a retry with the same key returns the first answer "
+                   "(header Idempotent-Replayed: true) or does the work once; a different request with the same "
+                   "key is 422."}
+
+
+def document_writes(app, api: Api) -> None:
+    """Add the Idempotency-Key header to every operation whose view is a write (api.auth.writes)."""
+    import re
+    paths = getattr(api.spec, "_paths", {})
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        if not getattr(view, "zhifa_writes", False):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS", "GET"}:
+            operation = paths.get(path, {}).get(method.lower())
+            if operation is not None and not any(p.get("name") == "Idempotency-Key"
+                                                 for p in operation.get("parameters", [])):
+                operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
+
+
 docs = Blueprint("docs", __name__)
 
 SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>zhifa API</title>
