@@ -146,7 +146,7 @@ def ensure_profile(session: Session, party: Party, township_id: str | None = Non
 
 
 def recompute(session: Session, profile: EntityProfile, trigger: str, case_id: int | None = None,
-              actor_id: int | None = None) -> ColourChange | None:
+              actor_id: int | None = None, force: bool = False) -> ColourChange | None:
     """Recompute one entity's colour and next inspection date; record a change (colour or reason) with why."""
     now = clock.now()
     today = local_date(now)
@@ -157,7 +157,7 @@ def recompute(session: Session, profile: EntityProfile, trigger: str, case_id: i
     profile.last_inspected_on = last
     profile.next_inspection_on = next_inspection(colour, last, today)
     profile.updated_at = now
-    if colour == profile.colour and reason == profile.colour_reason and profile.colour_at is not None:
+    if not force and colour == profile.colour and reason == profile.colour_reason and profile.colour_at is not None:
         return None
     change = ColourChange(party_id=profile.party_id, colour=colour, previous=profile.colour if profile.colour_at
                           else None, reason=reason, trigger=trigger, case_id=case_id, inputs=inputs,

@@ -169,5 +169,5 @@ def merge(session: Session, actor: Actor, source_id: int, target_id: int, reason
                                                       if x not in (target.licences or [])]
     session.flush()
     session.expire_all()
-    colours.recompute(session, session.get(EntityProfile, target_id), "merge", actor_id=actor.user_id)
+    colours.recompute(session, session.get(EntityProfile, target_id), "merge", actor_id=actor.user_id, force=True)
     return record
