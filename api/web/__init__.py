@@ -23,3 +23,5 @@ def init_app(app: Flask) -> None:
     from api.web import present
     from api.web.guard import csrf_token
     app.jinja_env.globals.update(present=present, csrf_token=csrf_token)  # also inside imported macros
+    from api.web import supervise  # supervision workspace: entities, plans, performance
+    supervise.init_app(app)

@@ -1,0 +1,51 @@
+"""Entity list (colour filters) and the entity record page."""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from api.db import session as db
+from api.web import present
+from api.web.guard import actor, login_required
+from api.web.supervise import bp, labels
+from engine import clock
+from engine.deadlines.calendar import local_date
+from engine.entities import record, registry
+from engine.entities.config import COLOURS
+from engine.models import Unit
+from sqlalchemy import select
+
+PER_PAGE = 30
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(request.args.get(name, default)), low), high)
+    except ValueError:
+        return default
+
+
+@bp.get("/entities", endpoint="entities")
+@login_required
+def entity_list():
+    me = actor()
+    colour = request.args.get("colour") if request.args.get("colour") in COLOURS else None
+    q = (request.args.get("q") or "").strip()[:200] or None
+    townships = list(db().scalars(select(Unit).where(Unit.kind == "township", Unit.id.in_(list(me.visible_units)))
+                                  .order_by(Unit.id)))
+    township = request.args.get("township") if request.args.get("township") in {t.id for t in townships} else None
+    due = local_date(clock.now()) if request.args.get("due") == "1" else None
+    page = _int("page", 1, 1, 10000)
+    items, total = registry.search(db(), me, colour=colour, township=township, q=q, due_before=due, page=page,
+                                   per_page=PER_PAGE)
+    return render_template("supervise/entities.html", items=items, total=total, page=page, per_page=PER_PAGE,
+                           pages=max(1, -(-total // PER_PAGE)), counts=registry.counts(db(), me), colour=colour,
+                           q=q or "", township=township, townships=townships, due=due is not None,
+                           labels=labels, present=present)
+
+
+@bp.get("/entities/<int(max=2147483647):party_id>", endpoint="entity")
+@login_required
+def entity_page(party_id):
+    rec = record.entity_record(db(), actor(), party_id)
+    return render_template("supervise/entity.html", rec=rec, p=rec["profile"], party=rec["party"], labels=labels,
+                           present=present)
