@@ -28,6 +28,7 @@ BENCHMARKS = {
     "inbox": ("bench.inbox", "run_inbox"),
     "sweep": ("bench.sweep", "run_sweep"),
     "files": ("bench.files", "run_files"),  # uploads and documents (issue 12); full run only
+    "supervision": ("bench.supervision", "run_supervision"),
 }
 
 

@@ -8,7 +8,6 @@ on-site inspection date (interval by colour, configuration).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,20 +15,12 @@ from sqlalchemy.orm import Session
 
 from engine import bpmn, clock, deploy
 from engine.deadlines.calendar import local_date
+from engine.entities import complaints as complaints_of
 from engine.entities.config import settings
 from engine.models import Case, CaseEvent, CaseParty, CaseReview, ColourChange, EntityProfile, HumanTask, Party, Unit
 from engine.statuses import CaseState, EventType
 
 REVERSED = ("reversed", "confirmed_illegal")  # a penalty set aside in 复议/诉讼 no longer counts
-
-# Complaint (lead) counters: (session, party_id, since) -> count. The intake workspace registers its own.
-COMPLAINT_SOURCES: list[Callable[[Session, int, date], int]] = []
-
-
-def register_complaint_source(counter: Callable[[Session, int, date], int]) -> None:
-    if counter not in COMPLAINT_SOURCES:
-        COMPLAINT_SOURCES.append(counter)
-
 
 def _months_back(day: date, months: int) -> date:
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
@@ -87,7 +78,7 @@ def rule_inputs(session: Session, profile: EntityProfile, today: date, cases: li
             ordinary += kind == "ordinary"
     suspected += _violations_recorded(session, pending)
     complaint_since = _months_back(today, cfg.complaint_months)
-    complaints = sum(counter(session, profile.party_id, complaint_since) for counter in COMPLAINT_SOURCES)
+    complaints = complaints_of.count(session, profile.party_id, complaint_since)
     return {"penalties_24m": penalties, "ordinary_penalties_24m": ordinary, "suspected_violations": suspected,
             "uncorrected": uncorrected, "complaints_12m": complaints, "major_hazard": bool(profile.major_hazard),
             "credit": profile.credit or "normal"}

@@ -1,20 +1,15 @@
 """An entity's record (档案): inspections with findings per agency, cases and outcomes, complaints, colours."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.entities import colours
+from engine.entities import complaints as complaints_of
 from engine.entities.config import settings
 from engine.models import CaseReview, ColourChange, EntityMerge, InspectionPlan, PlanEntry
 from engine.org import Actor
 from engine.entities.registry import get
-
-# Complaint (lead) listers: (session, party_id) -> [{"id", "received_on", "summary", "state"}]; intake registers.
-COMPLAINT_LISTERS: list[Callable[[Session, int], list[dict]]] = []
-
 
 def outcome_of(case) -> str:
     """A short outcome code for a case: penalised / simple_penalty / no_penalty / … / running."""
@@ -62,6 +57,6 @@ def entity_record(session: Session, actor: Actor, party_id: int) -> dict:
     plans = list(session.execute(select(InspectionPlan, PlanEntry).join(PlanEntry, PlanEntry.plan_id ==
                                                                         InspectionPlan.id)
                                  .where(PlanEntry.party_id == party_id).order_by(InspectionPlan.id.desc())))
-    complaints = [c for lister in COMPLAINT_LISTERS for c in lister(session, party_id)]
+    complaints = complaints_of.listing(session, party_id)
     return {"profile": profile, "party": profile.party, "inspections": inspections, "cases": enforcement,
             "complaints": complaints, "colours": history, "merges": merges, "plans": plans}

@@ -7,7 +7,6 @@ Periods are Beijing dates, inclusive: [period_from 00:00, period_to + 1 day 00:0
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case as when, exists, func, or_, select
@@ -16,13 +15,12 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.deadlines.calendar import local_date
 from engine.deadlines.config import settings as deadline_settings
+from engine.entities import complaints
 from engine.entities.config import settings as supervision_settings
 from engine.models import Case, CaseParty, CaseReview, Clock, EntityProfile, HumanTask
 from engine.statuses import TaskState
 
 REVERSALS = ("reversed", "modified", "confirmed_illegal")
-# Leads returned to the dispatcher (退回): (session, unit ids, start, end) -> {unit: count}; intake registers.
-LEAD_SOURCES: list[Callable] = []
 
 
 def bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
@@ -177,10 +175,7 @@ def report(session: Session, units: list[str], period_from: date, period_to: dat
     steps = step_figures(session, units, start, end)
     inspections = inspection_figures(session, units, start, end, period_days)
     reviews = review_figures(session, units, period_from, period_to)
-    returned: dict = {}
-    for source in LEAD_SOURCES:
-        for unit, n in source(session, units, start, end).items():
-            returned[unit] = returned.get(unit, 0) + n
+    returned = complaints.returned(session, units, start, end)
     rows = []
     for unit in units:
         insp = dict(inspections[unit])
@@ -190,5 +185,5 @@ def report(session: Session, units: list[str], period_from: date, period_to: dat
         insp.setdefault("checks_avoided", 0.0)
         rows.append({"unit": unit, "clocks": clocks_[unit], "cases": cases_[unit], "steps": steps[unit],
                      "inspections": insp, "reviews": reviews[unit],
-                     "leads_returned": returned.get(unit) if LEAD_SOURCES else None})
+                     "leads_returned": returned.get(unit, 0)})
     return {"period_from": period_from, "period_to": period_to, "units": rows}

@@ -45,7 +45,7 @@ def test_figures_match_hand_computed_values(sessions, deployed):
     assert (insp["green_entities"], insp["green_visits"], insp["normal_visits"], insp["checks_avoided"]) == (
         2, 1, 2.0, 1.0)
     assert cn["reviews"] == {"reviews": 2, "reversed": 1, "reversal_rate": 0.5}
-    assert cn["leads_returned"] is None  # no lead source registered (intake)
+    assert cn["leads_returned"] == 0  # no lead was returned by 城南
 
     cb = report["units"][1]
     assert cb["clocks"]["on_time_rate"] == 1.0 and cb["clocks"]["red"] == 0
