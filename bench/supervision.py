@@ -16,6 +16,9 @@ from datetime import date
 from sqlalchemy import text
 
 from engine import clock
+from engine.config import ROOT
+from engine.db import transaction
+from engine.deploy import deploy_directory
 from engine.entities import colours, plans
 from engine.models import EntityProfile
 from engine.performance import figures, scope
@@ -33,13 +36,17 @@ MINUTES_IN_YEAR = 525_600
 def _at(backend: Backend, expr: str) -> str:
     if backend.name == "postgresql":
         return f"(TIMESTAMPTZ '{YEAR}+00' + ({expr}) * INTERVAL '1 minute')"
-    return f"(strftime('%Y-%m-%d %H:%M:%S', '{YEAR}', '+' || ({expr}) || ' minutes') || '.000000')"
+    return f"(strftime('%Y-%m-%d %H:%M:%S', '{YEAR}', printf('%+d minutes', {expr})) || '.000000')"
 
 
 def _day(backend: Backend, expr: str) -> str:
     if backend.name == "postgresql":
         return f"(DATE '{YEAR[:10]}' + ({expr}))"
-    return f"date('{YEAR[:10]}', '+' || ({expr}) || ' days')"
+    return f"date('{YEAR[:10]}', printf('%+d days', {expr}))"
+
+
+def _json(backend: Backend, expr: str) -> str:
+    return f"({expr})::jsonb" if backend.name == "postgresql" else f"({expr})"
 
 
 def _unit(var: str = "i") -> str:
@@ -56,7 +63,7 @@ def seed_year(backend: Backend, tasks: int) -> None:
     outcome = ("CASE WHEN i % 4 = 0 THEN '{\"decision_outcome\": \"penalise\"}' WHEN i % 4 = 1 THEN "
                "'{\"decision_outcome\": \"no_penalty\"}' ELSE '{\"case_outcome\": \"closed\"}' END")
     case_sql = (f"SELECT {BASE} + i, 'SUP-' || i, {_unit()}, {version}, 'ordinary_procedure', "
-                f"CASE WHEN i % 5 = 0 THEN 'running' ELSE 'completed' END, 'bench', {outcome}, '', 1, "
+                f"CASE WHEN i % 5 = 0 THEN 'running' ELSE 'completed' END, 'bench', {_json(backend, outcome)}, '', 1, "
                 f"{_at(backend, opened)}, CASE WHEN i % 5 = 0 THEN NULL ELSE {_at(backend, opened + ' + 20000')} END")
     task_id = ("'sup' || lpad(i::text, 33, '0')" if backend.name == "postgresql" else "printf('sup%033d', i)")
     created = "(i * 104729) % 520000"
@@ -137,7 +144,7 @@ def measure_colours(backend: Backend, entities: int) -> list[Result]:
             "'{\"decision_outcome\": \"penalise\", \"decided_on\": \"2026-09-01\"}' ELSE '{\"filed_on\": \"2026-10-01\"}' END")
     key = ("CASE WHEN i % 3 = 0 THEN 'joint_inspection' ELSE 'ordinary_procedure' END")
     case_sql = (f"SELECT {first} + i, 'COL-' || i, 'chengnan', {version}, {key}, "
-                f"CASE WHEN i % 3 = 2 THEN 'running' ELSE 'completed' END, 'bench', {data}, '', 1, "
+                f"CASE WHEN i % 3 = 2 THEN 'running' ELSE 'completed' END, 'bench', {_json(backend, data)}, '', 1, "
                 f"{_at(backend, '400000')}, {_at(backend, '410000')}")
     link_sql = f"SELECT {first} + i, {BASE} + 1 + (i - 1) / 3"
     with backend.engine.begin() as conn:
@@ -185,6 +192,8 @@ def measure_draw(backend: Backend, pool: int, size: int, repeat: int) -> list[Re
 
 def supervision_backend(backend: Backend, quick: bool) -> list[Result]:
     clock.freeze(clock.now().replace(year=2026, month=11, day=30))
+    with transaction(backend.sessions) as session:  # the real procedures and the colour table
+        deploy_directory(session, ROOT / "processes", deployed_by="bench")
     try:
         if quick:
             tasks, pool, size, entities, repeat = 2_000, 1_000, 50, 20, 2

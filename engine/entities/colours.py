@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from engine import bpmn, clock, deploy
 from engine.deadlines.calendar import local_date
 from engine.entities import complaints as complaints_of
 from engine.entities.config import settings
-from engine.models import Case, CaseEvent, CaseParty, CaseReview, ColourChange, EntityProfile, HumanTask, Party, Unit
+from engine.models import (Case, CaseEvent, CaseParty, CaseReview, ColourChange, EntityProfile, HumanTask, Party,
+                           ProcessVersion, Unit)
 from engine.statuses import CaseState, EventType
 
 REVERSED = ("reversed", "confirmed_illegal")  # a penalty set aside in 复议/诉讼 no longer counts
@@ -38,7 +39,8 @@ def _day(value, fallback: datetime | None) -> date | None:
 
 def party_cases(session: Session, party_id: int) -> list[Case]:
     return list(session.scalars(select(Case).join(CaseParty, CaseParty.case_id == Case.id)
-                                .where(CaseParty.party_id == party_id).order_by(Case.opened_at)))
+                                .where(CaseParty.party_id == party_id).order_by(Case.opened_at)
+                                .options(noload(Case.parties))))
 
 
 def penalty_of(case: Case) -> str | None:
@@ -55,8 +57,9 @@ def rule_inputs(session: Session, profile: EntityProfile, today: date, cases: li
     cfg = settings()
     cases = party_cases(session, profile.party_id) if cases is None else cases
     since = _months_back(today, cfg.penalty_months)
+    penalised = [c.id for c in cases if penalty_of(c)]
     reversed_ids = set(session.scalars(select(CaseReview.case_id).where(
-        CaseReview.case_id.in_([c.id for c in cases]), CaseReview.result.in_(REVERSED)))) if cases else set()
+        CaseReview.case_id.in_(penalised), CaseReview.result.in_(REVERSED)))) if penalised else set()
     children = {c.parent_case_id for c in cases if c.parent_case_id}
     penalties = ordinary = suspected = uncorrected = 0
     pending: list[int] = []
@@ -78,7 +81,7 @@ def rule_inputs(session: Session, profile: EntityProfile, today: date, cases: li
             ordinary += kind == "ordinary"
     suspected += _violations_recorded(session, pending)
     complaint_since = _months_back(today, cfg.complaint_months)
-    complaints = complaints_of.count(session, profile.party_id, complaint_since)
+    complaints = complaints_of.count(session, profile.party, complaint_since)
     return {"penalties_24m": penalties, "ordinary_penalties_24m": ordinary, "suspected_violations": suspected,
             "uncorrected": uncorrected, "complaints_12m": complaints, "major_hazard": bool(profile.major_hazard),
             "credit": profile.credit or "normal"}
@@ -100,10 +103,24 @@ def _violations_recorded(session: Session, case_ids: list[int]) -> int:
     return total
 
 
+_SPECS: dict[int, bpmn.Specs] = {}
+
+
+def _colour_specs(session: Session) -> bpmn.Specs:
+    """The latest deployed colour table: one small query for its id; the parsed spec is kept per version."""
+    key = settings().colour_process
+    version_id = session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_key == key)
+                                .order_by(ProcessVersion.version.desc()).limit(1))
+    if version_id is None:
+        return deploy.specs_for(deploy.latest(session, key))  # raises NotFound
+    if version_id not in _SPECS:
+        _SPECS[version_id] = deploy.specs_for(session.get(ProcessVersion, version_id))
+    return _SPECS[version_id]
+
+
 def evaluate(session: Session, inputs: dict) -> tuple[str, str]:
     """Run the deployed colour table (latest version) on ``inputs`` → (colour, reason)."""
-    version = deploy.latest(session, settings().colour_process)
-    instance = bpmn.Instance.start(deploy.specs_for(version), inputs)
+    instance = bpmn.Instance.start(_colour_specs(session), inputs)
     instance.run()
     data = instance.data
     colour = data.get("colour")
@@ -139,6 +156,12 @@ def ensure_profile(session: Session, party: Party, township_id: str | None = Non
 def recompute(session: Session, profile: EntityProfile, trigger: str, case_id: int | None = None,
               actor_id: int | None = None, force: bool = False) -> ColourChange | None:
     """Recompute one entity's colour and next inspection date; record a change (colour or reason) with why."""
+    with session.no_autoflush:
+        return _recompute(session, profile, trigger, case_id, actor_id, force)
+
+
+def _recompute(session: Session, profile: EntityProfile, trigger: str, case_id: int | None, actor_id: int | None,
+               force: bool) -> ColourChange | None:
     now = clock.now()
     today = local_date(now)
     cases = party_cases(session, profile.party_id)

@@ -24,8 +24,7 @@ def _about(party: Party):
                Lead.case_id.in_(linked))
 
 
-def count(session: Session, party_id: int, since: date) -> int:
-    party = session.get(Party, party_id)
+def count(session: Session, party: Party, since: date) -> int:
     start = datetime.combine(since, time.min, tzinfo=deadline_settings().tz)
     return session.scalar(select(func.count()).select_from(Lead).where(
         _about(party), Lead.received_at >= start, Lead.duplicate_of_id.is_(None))) or 0
