@@ -59,14 +59,14 @@ def seed_year(backend: Backend, tasks: int) -> None:
     with backend.sessions() as session:
         version = session.execute(text("SELECT id FROM process_versions WHERE process_key = 'ordinary_procedure' "
                                        "ORDER BY version DESC LIMIT 1")).scalar()
-    opened = "(i * 7919) % 500000"
+    opened = "((i % 100000) * 7919) % 500000"  # stays within 32-bit integers at 1M rows
     outcome = ("CASE WHEN i % 4 = 0 THEN '{\"decision_outcome\": \"penalise\"}' WHEN i % 4 = 1 THEN "
                "'{\"decision_outcome\": \"no_penalty\"}' ELSE '{\"case_outcome\": \"closed\"}' END")
     case_sql = (f"SELECT {BASE} + i, 'SUP-' || i, {_unit()}, {version}, 'ordinary_procedure', "
                 f"CASE WHEN i % 5 = 0 THEN 'running' ELSE 'completed' END, 'bench', {_json(backend, outcome)}, '', 1, "
                 f"{_at(backend, opened)}, CASE WHEN i % 5 = 0 THEN NULL ELSE {_at(backend, opened + ' + 20000')} END")
     task_id = ("'sup' || lpad(i::text, 33, '0')" if backend.name == "postgresql" else "printf('sup%033d', i)")
-    created = "(i * 104729) % 520000"
+    created = "((i % 100000) * 4729 + i) % 520000"
     task_sql = (f"SELECT {task_id}, {BASE} + 1 + (i % {n_cases}), 'ordinary_procedure', 'Task_' || (i % 12), "
                 f"'环节' || (i % 12), 'officer', {_unit()}, 'completed', '{{}}', '{{}}', {_at(backend, created)}, "
                 f"{_at(backend, created + ' + (i % 4320)')}")
