@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine import bpmn, budget, clock, deploy, forms, numbering, parties
+from engine import bpmn, budget, clock, deploy, forms, numbering, parties, rules
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
 from engine.models import Case, CaseParty, HumanTask, Unit
@@ -13,7 +13,7 @@ from engine.runtime import save
 from engine.statuses import CaseState, EventType, Role
 
 DEFAULT_START_ROLES = (Role.OFFICER, Role.SQUAD_LEADER)
-RESERVED_KEYS = ("handling_unit", "org", "case_number", "case_id", "spawn_cases", "investigators")
+RESERVED_KEYS = ("handling_unit", "org", "case_number", "case_id", "spawn_cases", "investigators", "party_kind")
 
 
 def start_case(session: Session, actor: Actor, process_key: str, unit_id: str, data: dict,
@@ -38,6 +38,9 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
     bad = [k for k in clean if k in RESERVED_KEYS]
     if bad:
         raise ValidationFailed("reserved field names", {k: ["reserved by the engine"] for k in bad})
+    if props.get("startForm"):
+        rules.check_form(forms.load_form(props["startForm"]), clean, _today())
+    rules.check(rules.Context(session, _today()), props, {}, clean)
     party_row = parties.upsert(session, party) if party is not None else None
 
     now = clock.now()
@@ -56,6 +59,8 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
         initial["party"] = {"id": party_row.id, "kind": party_row.kind, "name": party_row.name,
                             "id_number": party_row.id_number, "address": party_row.address,
                             "phone": party_row.phone}
+        # person / organisation from the registered identity (resident ID vs USCC), never self-declared
+        initial["party_kind"] = party_row.kind
     instance = bpmn.Instance.start(deploy.specs_for(version), initial)
     log = EventLog(session, case)
     log.append(EventType.CASE_STARTED, actor_id=actor.user_id or None,
@@ -65,6 +70,11 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
     save(session, case, instance, log, records)
     spawn_children(session, case, instance.data)
     return case
+
+
+def _today():
+    from engine.deadlines.calendar import local_today
+    return local_today()
 
 
 def spawn_children(session: Session, case: Case, data: dict) -> list[Case]:

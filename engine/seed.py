@@ -38,6 +38,7 @@ USERS = [
     ("supervisor", "督办员 周敏", [("zhidaoban", "supervisor")]),
     ("auditor", "审计员 孙立", [("zhidaoban", "auditor")]),
     ("bureau_head", "执法局局长 郑国华", [("bureau", "agency_head")]),
+    ("bureau_deputy", "执法局副局长 梁宇", [("bureau", "deputy_head")]),
     ("legal1", "法制审核员 冯婷", [("bureau_legal", "legal_reviewer")]),
     ("legal2", "法制审核员 褚强", [("bureau_legal", "legal_reviewer")]),
     ("dispatcher", "指挥中心派单员 何静", [("bureau_command", "dispatcher")]),
@@ -60,6 +61,7 @@ USERS = [
     ("cn_reviewer", "城南案件审核员 张琳", [("chengnan", "case_reviewer")]),
     ("cn_support", "城南执法辅助人员 孔亮", [("chengnan", "support")]),
     ("cb_head", "城北街道主任 曹阳", [("chengbei", "agency_head")]),
+    ("cb_deputy", "城北街道分管副主任 范琦", [("chengbei", "deputy_head")]),
     ("cb_leader", "城北中队长 严峻", [("chengbei", "squad_leader")]),
     ("cb_officer1", "城北执法队员 华勇", [("chengbei", "officer")]),
     ("cb_officer2", "城北执法队员 金晶", [("chengbei", "officer")]),
@@ -78,6 +80,7 @@ for _agency, _short in (("agency_market", "market"), ("agency_eco", "eco"), ("ag
         (f"{_short}_inspector2", f"{_short} 检查员乙", [(_agency, "inspector"), (_agency, "officer")]),
         (f"{_short}_leader", f"{_short} 科室负责人", [(_agency, "squad_leader"), (_agency, "case_reviewer")]),
         (f"{_short}_head", f"{_short} 局长", [(_agency, "agency_head")]),
+        (f"{_short}_deputy", f"{_short} 副局长", [(_agency, "deputy_head")]),
     ]
 
 

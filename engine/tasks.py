@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import budget, clock, documents, forms
+from engine import budget, clock, documents, forms, rules
 from engine.cases import spawn_children, visible
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
-from engine.models import Case, HumanTask, User
+from engine.deadlines.calendar import local_today
+from engine.models import Case, Clock, HumanTask, User
 from engine.org import Actor, actor_for
 from engine.runtime import load_instance, lock_case, save
 from engine.statuses import EventType, Role, TaskState
@@ -126,6 +127,10 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     clean = forms.validate_submission(task.form_key, data)
     if props.get("twoOfficers") == "true":
         clean["investigators"] = _investigators(session, actor, task, case, clean)
+    elif props.get("investigatorStep") == "true":  # 立案呈批, 调查终结报告: whoever does it investigated
+        known = list(case.data.get("investigators") or [])
+        clean["investigators"] = known + ([actor.user_id] if actor.user_id not in known else [])
+    _check_rules(session, task, props, case, clean)
 
     now = clock.now()
     log = EventLog(session, case)
@@ -143,6 +148,16 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     documents.issue_for_step(session, case, task, props, clean, actor.user_id)
     return list(session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)).order_by(HumanTask.created_at)))
+
+
+def _check_rules(session: Session, task: HumanTask, props: dict, case: Case, clean: dict) -> None:
+    """The form's own rules and the statutory rules declared on the BPMN task (engine/rules.py)."""
+    today = local_today()
+    rules.check_form(forms.load_form(task.form_key) if task.form_key else None, clean, today)
+    due = session.scalar(select(Clock.due_on).where(Clock.task_id == task.id, Clock.kind == "task"))
+    rules.check(rules.Context(session, today, due), props, case.data, clean)
+    if props.get("dueDateVar") and due is not None:  # e.g. the payment period's last day, for the surcharge
+        clean[props["dueDateVar"]] = due.isoformat()
 
 
 def _investigators(session: Session, actor: Actor, task: HumanTask, case: Case, clean: dict) -> list[int]:

@@ -167,7 +167,8 @@ def _sync_case_clock(session, case, props, clk, open_tasks, views, cal, log, tod
         return
     until = props.get("caseDeadlineUntil")
     if until and data.get(until) not in (None, ""):
-        close(clk, cal, log, today, now, True, on=_parse_day(data.get(until)))
+        # judged on the day of the step that set it (system time), never on a date typed into the form
+        close(clk, cal, log, today, now, True)
         return
     if case.state != CaseState.RUNNING:
         close(clk, cal, log, today, now, case.state == CaseState.COMPLETED)

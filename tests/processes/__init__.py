@@ -89,7 +89,7 @@ def diagram_problems(file_name: str) -> list[str]:
 
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
-ENGINE_VARIABLES = {"handling_unit", "org", "case_number", "case_id", "party", "investigators"}
+ENGINE_VARIABLES = {"handling_unit", "org", "case_number", "case_id", "party", "party_kind", "investigators"}
 
 
 def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
@@ -128,6 +128,7 @@ def unknown_variables(file_name: str) -> set[str]:
             provided |= {o.get("name") for o in table.iter(f"{DMN}output")}
             for expr in table.iter(f"{DMN}inputExpression"):
                 read |= _names(expr.find(f"{DMN}text").text, "eval")[0]
+    provided |= {p.get("value") for p in process.iter(f"{SPIFF}property") if p.get("name") == "dueDateVar"}
     for script in process.iter(f"{BPMN}script"):
         r, w = _names(script.text, "exec")
         read |= r

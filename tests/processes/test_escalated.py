@@ -68,7 +68,7 @@ def squad_ordinary_path(squad="bureau_squad1"):
     return [
         ("Task_FilingProposal", squad, "sq1_officer1", {
             "filing_recommendation": "file", "officer_opinion": "建议立案", "certificate_no": "ZF0001",
-            "legal_basis": "城市市容和环境卫生管理条例"}),
+            "legal_basis": "城市市容和环境卫生管理条例", "violation_on": "2026-02-25"}),
         ("Task_FilingApproval", squad, "sq1_leader", {
             "filing_decision": "approve", "approval_opinion": "同意立案", "approved_on": "2026-03-05"}),
         ("Task_Investigation", squad, "sq1_officer1", {
@@ -76,19 +76,21 @@ def squad_ordinary_path(squad="bureau_squad1"):
             "inquiry_record": "询问"}),
         ("Task_InvestigationReport", squad, "sq1_officer1", {
             "facts_found": "查明跨区域倾倒", "evidence_summary": "照片、笔录（含镇街移交证据）", "violation_nature": "违法倾倒",
-            "proposed_outcome": "penalise", "legal_basis": "条例第X条", "party_kind": "organisation",
+            "proposed_outcome": "penalise", "legal_basis": "条例第X条",
             "fine_amount": 20000}),
         ("Task_LegalReview", "bureau_legal", "legal1", {
             "review_outcome": "agree", "review_opinion": "同意", "reviewed_on": "2026-03-10"}),
         ("Task_Notice", squad, "sq1_officer1", {
-            "notice_number": "县综执告〔2026〕1号", "notice_served_on": "2026-03-11", "notice_method": "direct"}),
+            "notice_number": "县综执告〔2026〕1号", "notice_served_on": "2026-03-11", "notice_method": "direct",
+            "rights_informed": True}),
         ("Task_Statement", squad, "sq1_officer1", {"statement_adopted": "none", "statement_closed_on": "2026-03-18"}),
         ("Task_Decision", "bureau", "bureau_head", {
             "decision_outcome": "penalise", "decision_number": "县综执罚决〔2026〕1号", "decided_fine": 20000,
             "decision_basis": "条例第X条", "decided_on": "2026-03-19"}),
         ("Task_Service", squad, "sq1_officer1", {
             "served_on": "2026-03-20", "service_method": "direct", "receipt_number": "送达回证1号"}),
-        ("Task_Execution", squad, "sq1_officer1", {"execution_result": "paid", "settled_on": "2026-03-25"}),
+        ("Task_Execution", squad, "sq1_officer1", {"execution_result": "paid", "settled_on": "2026-03-25",
+                                                               "paid_amount": 20000}),
         ("Task_ClosureReport", squad, "sq1_officer1", {
             "closure_reason": "executed", "closure_summary": "罚款已缴纳", "reported_on": "2026-03-26"}),
         ("Task_ClosureApproval", "bureau", "bureau_head", {
@@ -204,7 +206,7 @@ def test_not_escalated_the_township_handles_it_itself(sessions, actor, deployed,
         complete(sessions, actor("sq1_officer1"), nxt[0].id, {})
     nxt = do(sessions, actor, case_id, "Task_FilingProposal", "cn_officer1", {
         "filing_recommendation": "not_file", "officer_opinion": "情节轻微已改正", "certificate_no": "ZF0002",
-        "legal_basis": "行政处罚法第33条"})
+        "legal_basis": "行政处罚法第33条", "violation_on": "2026-02-25"})
     assert units(nxt) == [("Task_FilingApproval", "chengnan", "squad_leader")]
     assert do(sessions, actor, case_id, "Task_FilingApproval", "cn_leader", {
         "filing_decision": "reject", "not_opened_reason": "minor_corrected", "approval_opinion": "不予立案",

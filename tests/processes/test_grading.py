@@ -11,6 +11,7 @@ from engine.config import ROOT
 from engine.db import transaction
 from engine.deploy import deploy, read_directory
 from tests.engine.helpers import get_case, start
+from tests.processes import ORGANISATION, PERSON
 
 DECISIONS = ("case_grading", "hearing_eligibility", "review_trigger", "simple_caps")
 
@@ -42,7 +43,10 @@ def decide(sessions, actor, probes):
     officer = actor("cn_officer1")
 
     def _decide(decision: str, **inputs) -> dict:
-        case = get_case(sessions, start(sessions, officer, f"probe_{decision}", "chengnan", inputs))
+        # the party's kind is the registered party's (engine variable), never a start-form field
+        kind = inputs.pop("party_kind", None)
+        party = {"person": PERSON, "organisation": ORGANISATION}.get(kind)
+        case = get_case(sessions, start(sessions, officer, f"probe_{decision}", "chengnan", inputs, party=party))
         assert case.state == "completed"
         return case.data
     return _decide

@@ -29,14 +29,15 @@ from tests.engine.helpers import complete, only_task, open_tasks
 INTAKE = {"source": "patrol", "cause": "未经许可占道经营", "facts": "巡查发现当事人在人行道上摆摊经营",
           "lead_found_on": "2026-03-02", "place": "城南街道人民路"}
 PROPOSAL = {"filing_recommendation": "file", "officer_opinion": "违法事实基本清楚，建议立案",
-            "certificate_no": "ZF12345678", "legal_basis": "《城市市容和环境卫生管理条例》第十四条"}
+            "certificate_no": "ZF12345678", "legal_basis": "《城市市容和环境卫生管理条例》第十四条", "violation_on": "2026-02-27"}
 NOTICE = {"notice_number": "城南告〔2026〕1号", "notice_served_on": "2026-03-23", "notice_method": "direct",
           "rights_informed": True}
 STATEMENT = {"statement_made": True, "statement_summary": "当事人称初次经营，请求从轻", "statement_adopted": "rejected",
              "statement_closed_on": "2026-03-30"}
-HEARING = {"hearing_notice_on": "2026-03-26", "hearing_held_on": "2026-04-03", "hearing_record": "听证笔录……",
+HEARING = {"hearing_notice_on": "2026-03-26", "hearing_held_on": "2026-04-09", "hearing_record": "听证笔录……",
            "record_signed": True, "hearing_opinion": "事实清楚，建议维持"}
-DELIBERATION = {"deliberated_on": "2026-04-05", "participants": "主任、分管副主任、中队长、法制员",
+DELIBERATION = {"deliberated_on": "2026-04-10", "participants": "主任、分管副主任、中队长、法制员",
+                "participant_users": "cn_head, cn_deputy",
                 "deliberation_opinion": "同意承办意见", "deliberation_conclusion": "penalise"}
 SERVICE = {"served_on": "2026-04-10", "service_method": "direct", "receipt_number": "SD-2026-001"}
 CLOSURE_REPORT = {"closure_reason": "executed", "closure_summary": "案件已执行完毕，建议结案", "reported_on": "2026-05-20"}
@@ -58,10 +59,10 @@ def investigation(co_officer):
             "sampling": False, "seizure": False, "rectification_order": True}
 
 
-def report(party_kind="person", fine=2000, outcome="penalise", **flags):
+def report(fine=2000, outcome="penalise", **flags):
     data = {"facts_found": "当事人在人行道摆摊经营", "evidence_summary": "现场照片、询问笔录",
             "violation_nature": "擅自占用城市道路经营", "proposed_outcome": outcome,
-            "legal_basis": "《城市市容和环境卫生管理条例》第三十六条", "party_kind": party_kind, "fine_amount": fine,
+            "legal_basis": "《城市市容和环境卫生管理条例》第三十六条", "fine_amount": fine,
             "confiscation_amount": 0, "licence_revocation": False, "business_closure": False,
             "major_public_interest": False, "complex_case": False, "suspected_crime": False,
             "delegated_to_township": True, "difficult_case": False}
@@ -78,11 +79,14 @@ def review(outcome="agree", corrected=None):
 
 def decision(outcome="penalise", fine=2000):
     return {"decision_outcome": outcome, "decision_number": "城南街道综执罚决〔2026〕1号", "decided_fine": fine,
-            "decision_basis": "《城市市容和环境卫生管理条例》第三十六条", "decided_on": "2026-04-08"}
+            "decision_basis": "《城市市容和环境卫生管理条例》第三十六条", "decided_on": "2026-04-10"}
 
 
-def execution(result, settled_on):
-    return {"execution_result": result, "settled_on": settled_on}
+def execution(result, settled_on, paid=None):
+    data = {"execution_result": result, "settled_on": settled_on}
+    if paid is not None:
+        data["paid_amount"] = paid
+    return data
 
 
 def closure(decision="approve"):
@@ -141,7 +145,8 @@ def test_township_case_review_penalty_paid_late(sessions, actor, deployed):
     decision_task = run.do("Task_Decision", "cn_head", decision(fine=2000))
     assert (decision_task.role, decision_task.unit_id) == ("agency_head", "chengnan")
     run.do("Task_Service", "cn_officer1", SERVICE)
-    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-27"))  # 17 days after service: 2 late
+    # served Fri Apr 10: 15 days end Sat Apr 25 → Mon Apr 27 (APL Art. 67); paid Wed Apr 29: 2 days late
+    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-29", paid=2120))
     run.do("Task_ClosureReport", "cn_officer1", CLOSURE_REPORT)
     run.do("Task_ClosureApproval", "cn_head", closure())
 
@@ -187,13 +192,16 @@ def test_legal_review_hearing_deliberation_no_heavier_penalty_enforcement(sessio
     with pytest.raises(Forbidden, match="investigator"):
         complete(sessions, with_roles(actor, "cn_officer2", ("chengnan", "hearing_officer")), hearing.id, HEARING)
     run.do("Task_Hearing", "hearing1", HEARING)
+    post = run.task("Task_HearingReview")  # 法制审核 again after the hearing (APL Art. 58)
+    assert (post.role, post.unit_id) == ("legal_reviewer", "bureau_legal")
+    run.do("Task_HearingReview", "legal2", dict(review(), reviewed_on="2026-04-09"))
     run.do("Task_Deliberation", "cn_head", DELIBERATION)
     run.do("Task_Decision", "cn_head", decision(fine=7000))  # above the notified 6000: refused, decide again
     assert "不得因当事人陈述申辩加重处罚" in run.data["decision_warning"]
     run.do("Task_Decision", "cn_head", decision(fine=6000))
     run.do("Task_Service", "cn_officer1", SERVICE)
-    run.do("Task_Execution", "cn_officer1", execution("enforcement", "2026-06-09"))  # 60 days: capped at the fine
-    assert (run.data["late_days"], run.data["late_surcharge"], run.data["amount_due"]) == (45, 6000, 12000)
+    run.do("Task_Execution", "cn_officer1", execution("enforcement", "2026-06-09"))  # 43 days late: capped at the fine
+    assert (run.data["late_days"], run.data["late_surcharge"], run.data["amount_due"]) == (43, 6000, 12000)
     run.do("Task_Enforcement", "cn_officer1", ENFORCEMENT)
     run.do("Task_ClosureReport", "cn_officer1", CLOSURE_REPORT)
     run.do("Task_ClosureApproval", "cn_head", closure("return"))
@@ -201,7 +209,7 @@ def test_legal_review_hearing_deliberation_no_heavier_penalty_enforcement(sessio
     run.do("Task_ClosureApproval", "cn_head", closure())
 
     assert run.path[3:] == ["Task_InvestigationReport", "Task_LegalReview", "Task_Notice", "Task_HearingRequest",
-                            "Task_Statement", "Task_Hearing", "Task_Deliberation", "Task_Decision",
+                            "Task_Statement", "Task_Hearing", "Task_HearingReview", "Task_Deliberation", "Task_Decision",
                             "Task_Decision", "Task_Service", "Task_Execution", "Task_Enforcement",
                             "Task_ClosureReport", "Task_ClosureApproval", "Task_ClosureReport",
                             "Task_ClosureApproval"]
@@ -231,7 +239,7 @@ def test_review_sends_back_to_investigation_then_notice_is_forced_before_a_penal
     run.do("Task_Statement", "cn_officer1", STATEMENT)
     run.do("Task_Decision", "cn_head", decision("penalise", 500))
     run.do("Task_Service", "cn_officer1", SERVICE)
-    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-20"))
+    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-20", paid=500))
     run.do("Task_ClosureReport", "cn_officer1", CLOSURE_REPORT)
     run.do("Task_ClosureApproval", "cn_head", closure())
     assert run.path == ["Task_FilingProposal", "Task_FilingApproval", "Task_Investigation",
@@ -264,11 +272,12 @@ def test_direct_squad_case_with_suspected_crime_is_transferred(sessions, actor, 
                 co="sq1_officer2", party=ORGANISATION)
     assert run.data["deciding_unit"] == "bureau"
     run.do("Task_InvestigationReport", "sq1_officer1",
-           report("organisation", fine=0, outcome="transfer_judicial", suspected_crime=True,
+           report(fine=0, outcome="transfer_judicial", suspected_crime=True,
                   delegated_to_township=False))
     assert run.decisions("BRT_Grading")[-1]["case_level"] == "county_transfer"
     run.do("Task_LegalReview", "legal2", review())
-    deliberation = run.do("Task_Deliberation", "bureau_head", dict(DELIBERATION, deliberation_conclusion="transfer_judicial"))
+    deliberation = run.do("Task_Deliberation", "bureau_head", dict(DELIBERATION, deliberation_conclusion="transfer_judicial",
+                                                                  participant_users="bureau_head,bureau_deputy"))
     assert deliberation.unit_id == "bureau"
     run.do("Task_Decision", "bureau_head", decision("transfer_judicial", 0))
     run.do("Task_Transfer", "sq1_officer1", TRANSFER)
@@ -285,18 +294,21 @@ def test_partner_agency_case_hearing_not_requested_violation_not_established(ses
     run = filed(sessions, actor, unit="agency_market", starter="market_inspector1", leader="market_leader",
                 co="market_inspector2", party=ORGANISATION, data=dict(INTAKE, source="joint_inspection"))
     run.do("Task_InvestigationReport", "market_inspector1",
-           report("organisation", fine=150000, delegated_to_township=False))
+           report(fine=150000, delegated_to_township=False))
     assert run.decisions("BRT_Grading")[-1]["case_level"] == "county"
-    run.do("Task_CaseReview", "market_leader", review())  # the agency reviews its own cases
+    # an Art. 63-type penalty: 法制审核 is required, also for a partner agency's case (APL Art. 58)
+    assert run.decisions("BRT_ReviewTrigger")[-1]["legal_review_required"] is True
+    run.do("Task_LegalReview", "legal1", review())
     run.do("Task_Notice", "market_inspector1", NOTICE)
     run.do("Task_HearingRequest", "market_inspector1", {"hearing_requested": False})
     run.do("Task_Statement", "market_inspector1", STATEMENT)
-    run.do("Task_Deliberation", "market_head", DELIBERATION)
+    run.do("Task_Deliberation", "market_head", dict(DELIBERATION, deliberation_conclusion="not_established",
+                                                    participant_users="market_head,market_deputy"))
     run.do("Task_Decision", "market_head", decision("not_established", 0))
     run.do("Task_Service", "market_inspector1", SERVICE)
     run.do("Task_ClosureReport", "market_inspector1", dict(CLOSURE_REPORT, closure_reason="no_penalty"))
     run.do("Task_ClosureApproval", "market_head", closure())
-    assert run.path[3:] == ["Task_InvestigationReport", "Task_CaseReview", "Task_Notice", "Task_HearingRequest",
+    assert run.path[3:] == ["Task_InvestigationReport", "Task_LegalReview", "Task_Notice", "Task_HearingRequest",
                             "Task_Statement", "Task_Deliberation", "Task_Decision", "Task_Service",
                             "Task_ClosureReport", "Task_ClosureApproval"]
     assert run.gateway("Gw_HearingEligible") == [["Task_HearingRequest"]]
@@ -319,7 +331,7 @@ def test_investigation_needs_a_second_officer_of_the_unit(sessions, actor, deplo
             complete(sessions, actor("cn_officer1"), task.id, data)
         assert needle in " ".join(err.value.errors["co_officer"])
     assert run.case.version == version and [t.id for t in open_tasks(sessions, run.case_id)] == [task.id]
-    assert "investigators" not in run.data
+    assert run.data["investigators"] == [uid(actor, "cn_officer1")]  # the officer who proposed 立案
 
 
 def test_start_form_is_validated(sessions, actor, deployed):
@@ -357,8 +369,9 @@ def test_gateways_and_tables_read_only_variables_that_forms_tables_or_scripts_pr
 
 def test_statutory_clocks_follow_the_case(sessions, actor, deployed):
     """The limits written on the BPMN start clocks: 立案 from the lead, 90 days from 立案 until the decision,
-    the statement period from the notice; the hearing pauses the case clock."""
-    from datetime import date, datetime, timedelta, timezone
+    the statement period from the notice; the hearing pauses the case clock. Dates typed are never later
+    than the (frozen) system date."""
+    from datetime import date, datetime, timezone
 
     from engine import clock
     from engine.models import Clock
@@ -367,7 +380,10 @@ def test_statutory_clocks_follow_the_case(sessions, actor, deployed):
         with sessions() as session:
             return {c.spec: c for c in session.scalars(select(Clock).where(Clock.case_id == run.case_id))}
 
-    clock.freeze(datetime(2026, 3, 3, 1, 0, tzinfo=timezone.utc))
+    def on(day):  # 10:00 Beijing time that day
+        clock.freeze(datetime(2026, day[0], day[1], 2, 0, tzinfo=timezone.utc))
+
+    on((3, 5))
     run = filed(sessions, actor)
     found = clocks()
     assert (found["Task_FilingProposal"].limit_days, found["Task_FilingProposal"].unit,
@@ -376,19 +392,26 @@ def test_statutory_clocks_follow_the_case(sessions, actor, deployed):
     assert (case_clock.kind, case_clock.limit_days, case_clock.unit) == ("case", 90, "d")
     assert (case_clock.started_on, case_clock.due_on, case_clock.state) == (date(2026, 3, 4), date(2026, 6, 2),
                                                                             "running")
+    on((3, 20))
     run.do("Task_InvestigationReport", "cn_officer1", report(fine=8000))
     run.do("Task_LegalReview", "legal1", review())
+    on((3, 23))
     run.do("Task_Notice", "cn_officer1", NOTICE)
-    run.do("Task_HearingRequest", "cn_officer1", {"hearing_requested": True})
+    on((3, 31))  # the 5 working days after Mon Mar 23 end Mon Mar 30
+    run.do("Task_HearingRequest", "cn_officer1", {"hearing_requested": True, "request_received_on": "2026-03-25"})
     run.do("Task_Statement", "cn_officer1", STATEMENT)
     found = clocks()
     assert found["Task_Statement"].started_on == found["Task_HearingRequest"].started_on == date(2026, 3, 23)
     assert (found["Task_HearingRequest"].limit_days, found["Task_HearingRequest"].unit) == (5, "wd")
+    assert found["Task_HearingRequest"].due_on == date(2026, 3, 30)
     assert found["ordinary_procedure"].state == "paused"  # the hearing does not count (SAMR Art. 64)
-    clock.advance(timedelta(days=10))
+    on((4, 10))
     run.do("Task_Hearing", "hearing1", HEARING)
+    run.do("Task_HearingReview", "legal2", dict(review(), reviewed_on="2026-04-10"))
     run.do("Task_Deliberation", "cn_head", DELIBERATION)
     run.do("Task_Decision", "cn_head", decision(fine=8000))
     found = clocks()
     assert found["ordinary_procedure"].state == "met" and found["ordinary_procedure"].due_on > date(2026, 6, 2)
-    assert (found["Task_Service"].limit_days, found["Task_Service"].started_on) == (7, date(2026, 4, 8))
+    # 7 working days from the decision (Fri Apr 10): Apr 13–17, 20, 21 (APL Art. 61, 85)
+    assert (found["Task_Service"].limit_days, found["Task_Service"].unit) == (7, "wd")
+    assert (found["Task_Service"].started_on, found["Task_Service"].due_on) == (date(2026, 4, 10), date(2026, 4, 21))

@@ -17,10 +17,12 @@ from tests.processes import ORGANISATION, PERSON, CaseRun, diagram_problems, unk
 INTAKE = {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-03-02"}
 
 
-def record(penalty_kind="fine", fine=50, party_kind="person"):
-    return {"credentials_shown": True, "facts": "当事人在人行道随意丢弃垃圾", "legal_basis": "《城市市容和环境卫生管理条例》",
-            "statement_summary": "当事人承认", "party_kind": party_kind, "penalty_kind": penalty_kind,
-            "fine_amount": fine}
+def record(penalty_kind="fine", fine=50):
+    data = {"credentials_shown": True, "rights_informed": True, "facts": "当事人在人行道随意丢弃垃圾",
+            "legal_basis": "《城市市容和环境卫生管理条例》", "statement_summary": "当事人承认", "penalty_kind": penalty_kind}
+    if fine:
+        data["fine_amount"] = fine
+    return data
 
 
 def decision(fine, method="bank"):
@@ -64,7 +66,7 @@ def test_cash_above_100_is_sent_back_then_paid_at_a_bank(sessions, actor, deploy
 
 def test_organisation_fine_within_caps_with_cash_up_to_100(sessions, actor, deployed):
     run = simple(sessions, actor, party=ORGANISATION)
-    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 80, "organisation"))
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 80))
     assert run.decisions("BRT_SimpleCaps") == [{"simple_allowed": True, "cash_allowed": True}]
     run.do("Task_OnSpotDecision", "cn_officer1", decision(80, "cash"))
     run.do("Task_Filing", "cn_leader", FILING)
@@ -91,11 +93,62 @@ def test_only_officers_start_and_decisions_respect_the_cap(sessions, actor, depl
     with pytest.raises(Forbidden):
         CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_leader", INTAKE)
     run = simple(sessions, actor, party=ORGANISATION)
-    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 3000, "organisation"))
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 3000))
     with pytest.raises(ValidationFailed) as err:  # the decision form itself refuses more than 3000
         run.do("Task_OnSpotDecision", "cn_officer1", decision(3500))
     assert "decided_fine" in err.value.errors
     assert run.open_specs() == ["Task_OnSpotDecision"]
+
+
+def refused(run, spec, username, data) -> dict:
+    """Completing ``spec`` with ``data`` is refused: nothing changes; returns the per-field messages."""
+    version, before = run.case.version, run.open_specs()
+    with pytest.raises(ValidationFailed) as err:
+        run.do(spec, username, data)
+    assert run.case.version == version and run.open_specs() == before
+    return err.value.errors
+
+
+def test_the_decision_step_keeps_the_simple_procedure_caps_art_51(sessions, actor, deployed):
+    run = simple(sessions, actor)
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 50))
+    errors = refused(run, "Task_OnSpotDecision", "cn_officer1", decision(3000))  # a person: ≤ 200 元
+    assert "行政处罚法第五十一条" in errors["decided_fine"][0]
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(200))
+
+
+def test_party_kind_comes_from_the_registered_party_not_the_form(sessions, actor, deployed):
+    run = simple(sessions, actor)  # a person, by resident identity number
+    assert run.data["party_kind"] == "person"
+    errors = refused(run, "Task_OnSiteRecord", "cn_officer1", dict(record("fine", 50), party_kind="organisation"))
+    assert "party_kind" in errors  # not a field of the form any more
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 50))
+    refused(run, "Task_OnSpotDecision", "cn_officer1", decision(3000))
+    with pytest.raises(ValidationFailed):  # a case cannot smuggle it in at the start either
+        CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_officer1", dict(INTAKE, party_kind="organisation"),
+                party=PERSON)
+    unregistered = CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_officer1", INTAKE)
+    errors = refused(unregistered, "Task_OnSiteRecord", "cn_officer1", record("fine", 50))
+    assert "第五十一条" in errors["party"][0]
+
+
+def test_the_on_site_record_refuses_nonsense(sessions, actor, deployed):
+    run = simple(sessions, actor)
+    errors = refused(run, "Task_OnSiteRecord", "cn_officer1", dict(record(), credentials_shown=False,
+                                                                  rights_informed=False))
+    assert "第五十二条" in errors["credentials_shown"][0] and "第四十四条" in errors["rights_informed"][0]
+    assert "fine_amount" in refused(run, "Task_OnSiteRecord", "cn_officer1", record("fine", 0))
+    assert "fine_amount" in refused(run, "Task_OnSiteRecord", "cn_officer1", record("fine", -5))
+    assert "两位小数" in refused(run, "Task_OnSiteRecord", "cn_officer1", record("fine", 50.123))["fine_amount"][0] \
+        or "2位小数" in refused(run, "Task_OnSiteRecord", "cn_officer1", record("fine", 50.123))["fine_amount"][0]
+    run.do("Task_OnSiteRecord", "cn_officer1", record("warning", 0))  # a warning needs no amount
+    errors = refused(run, "Task_OnSpotDecision", "cn_officer1", dict(decision(0), decided_on="2099-01-01"))
+    assert "不能晚于今天" in errors["decided_on"][0]
+    errors = refused(run, "Task_OnSpotDecision", "cn_officer1", dict(decision(0), decided_on="2026-03-01"))
+    assert "早于发现日期" in errors["decided_on"][0]
+    run.do("Task_OnSpotDecision", "cn_officer1", decision(0))
+    errors = refused(run, "Task_Filing", "cn_leader", dict(FILING, materials_received_on="2026-03-01"))
+    assert "materials_received_on" in errors
 
 
 def test_diagram_is_complete_for_a_modeler():
