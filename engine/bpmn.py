@@ -147,9 +147,22 @@ def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | No
         }, sort_keys=True, ensure_ascii=False)
         xml = bpmn_files[fname].decode("utf-8")
         digest = hashlib.sha256(xml.encode("utf-8") + b"\0" + spec_json.encode("utf-8")).hexdigest()
+        props = _process_properties(proc_parser.node)
+        if not props.get("caseDeadline"):  # the case clock of a called process runs for the calling case
+            # (properties the calling process declares itself, e.g. its own label, win)
+            for sub_id in sorted(subs):
+                try:
+                    called = _process_properties(parser.get_process_parser(sub_id).node)
+                except Exception:  # noqa: BLE001  (an embedded subprocess has no process parser)
+                    continue
+                if called.get("caseDeadline"):
+                    for key, value in called.items():
+                        if key.startswith("caseDeadline"):
+                            props.setdefault(key, value)
+                    break
         parsed.append(ParsedProcess(
             key=pid, name=proc_parser.get_name() or pid, file_name=fname, bpmn_xml=xml, spec_json=spec_json,
-            content_hash=digest, properties=_process_properties(proc_parser.node)))
+            content_hash=digest, properties=props))
     return parsed
 
 

@@ -41,8 +41,10 @@ class Role:
     INSPECTOR = "inspector"          # partner-agency inspector
     ALL = (OFFICER, SUPPORT, SQUAD_LEADER, CASE_REVIEWER, LEGAL_REVIEWER, AGENCY_HEAD, HEARING_OFFICER,
            SUPERVISOR, AUDITOR, DESIGNER, ADMIN, DISPATCHER, DEPUTY_HEAD, INSPECTOR)
-    # Roles that see every case in the units below theirs, read-only.
-    OVERSEERS = (SUPERVISOR, AUDITOR)
+    # Roles that see every case in the units below theirs (reading; acting still needs the task's role there):
+    # the 指导办's supervisors and auditors, and the heads of a unit over its sub-units (a county bureau's
+    # head and deputies over its direct squads, legal section and command centre).
+    OVERSEERS = (SUPERVISOR, AUDITOR, AGENCY_HEAD, DEPUTY_HEAD)
 
 
 class EventType:

@@ -73,6 +73,22 @@ def test_officer_never_sees_other_township(client, auth, start):
     assert client.get(f"/api/v1/tasks/{theirs['tasks'][0]['id']}", headers=h).status_code == 404
 
 
+def test_heads_oversee_the_units_below_them(client, auth, start):
+    squad = start("sq1_officer1", "bureau_squad1")
+    township = start("cn_officer1", "chengnan")
+    for head in ("bureau_head", "bureau_deputy"):
+        h = auth(head)
+        listed = {c["id"] for c in client.get("/api/v1/cases", headers=h).json["items"]}
+        assert squad["id"] in listed and township["id"] not in listed  # the bureau is not above townships
+        assert client.get(f"/api/v1/cases/{squad['id']}", headers=h).status_code == 200
+        queue = client.get("/api/v1/tasks/unit", headers=h).json
+        assert squad["id"] in {t["case_id"] for t in queue["items"]}
+        task_id = squad["tasks"][0]["id"]
+        # seeing is not acting: the squad's officer task needs the officer role in the squad
+        assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=h).status_code == 403
+    assert client.get(f"/api/v1/cases/{squad['id']}", headers=auth("cn_head")).status_code == 404
+
+
 def test_supervisor_and_auditor_see_everything_below(client, auth, start):
     ids = {start(u, unit)["id"] for u, unit in (("cn_officer1", "chengnan"), ("cb_officer1", "chengbei"),
                                                  ("sq1_officer1", "bureau_squad1"))}

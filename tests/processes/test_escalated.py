@@ -123,6 +123,13 @@ def endorse_as(sessions, actor, case_id, who):
               {"endorsement": "agree", "endorse_opinion": "意见", "endorsed_on": DAY})
 
 
+def _case_clock(sessions, case_id):
+    from sqlalchemy import select
+    from engine.models import Clock
+    with sessions() as session:
+        return session.scalar(select(Clock).where(Clock.case_id == case_id, Clock.kind == "case"))
+
+
 def test_approved_escalation_runs_ordinary_in_the_squad_while_the_township_assists(sessions, actor, deployed):
     case_id = request(sessions, actor)
     endorse(sessions, actor, case_id)
@@ -162,6 +169,12 @@ def test_approved_escalation_runs_ordinary_in_the_squad_while_the_township_assis
         assert (task.unit_id, task.process_key) == (unit, "escalated_procedure"), spec
         seen.append((spec, task.unit_id))
         complete(sessions, actor(who), task.id, data)
+        if spec == "Task_FilingApproval":  # the 90-day clock runs for the escalated case too (APL Art. 60)
+            case_clock = _case_clock(sessions, case_id)
+            assert (case_clock.spec, case_clock.limit_days, case_clock.unit, str(case_clock.started_on)) == \
+                ("escalated_procedure", 90, "d", "2026-03-05")
+            assert case_clock.state == "running"
+    assert _case_clock(sessions, case_id).state in ("met", "overdue")  # stopped by the decision
     assert ("Task_Decision", "bureau") in seen and ("Task_ClosureApproval", "bureau") in seen
     case = get_case(sessions, case_id)
     assert case.state == CaseState.COMPLETED
