@@ -103,6 +103,12 @@ def colour(task) -> str | None:
     return "yellow" if due < now + timedelta(days=3) else "green"
 
 
+def estimated(task) -> bool:
+    """The task's clock was counted on a calendar year not yet marked complete (weekends and fixed holidays only)."""
+    return bool(db().scalar(select(Clock.estimated).where(Clock.task_id == task.id).order_by(Clock.id.desc())
+                            .limit(1)))
+
+
 def party_name(case) -> str:
     party = (case.data or {}).get("party") or {}
     return party.get("name") or case.title or ""

@@ -53,3 +53,39 @@ def test_over_the_cap_decision_is_refused_with_the_article(law_client, auth, dep
         assert s.get(Case, case_id).version == version and s.get(HumanTask, tid).state == "ready"
     _tid, r = _complete(client, auth, case_id, dict(DECISION, decided_fine=200))
     assert r.status_code == 200, r.json
+
+
+def test_a_clock_in_a_year_not_marked_complete_is_flagged_estimated_and_the_page_says_so(law_client, auth,
+                                                                                        deployed, sessions):
+    from datetime import datetime, timezone
+
+    from engine import clock
+    from engine.db import transaction
+    from engine.deadlines.calendar import mark_year
+    from api.web.guard import CSRF_KEY
+    client = law_client
+    clock.freeze(datetime(2026, 12, 21, 2, 0, tzinfo=timezone.utc))
+    intake = {"source": "patrol", "cause": "占道经营", "facts": "巡查发现", "lead_found_on": "2026-12-18",
+              "place": "人民路"}
+    r = client.post("/api/v1/cases", json={"procedure": "ordinary_procedure", "unit": "chengnan", "data": intake,
+                                           "party": PERSON}, headers=auth("cn_officer1"))
+    assert r.status_code == 201, r.json
+    case_id, task_id = r.json["id"], r.json["tasks"][0]["id"]
+    [filing] = [c for c in client.get(f"/api/v1/cases/{case_id}/clocks", headers=auth("cn_officer1")).json
+                if c["kind"] == "task"]
+    # Fri Dec 18 + 15 working days reaches into 2027, which chinesecalendar 1.11 does not know; Jan 1 is off
+    assert filing["estimated"] is True and filing["due_on"] == "2027-01-11"
+    with client.session_transaction() as sess:
+        sess[CSRF_KEY] = "t"
+    assert client.post("/login", data={"username": "cn_officer1", "password": "zhifa-demo", "csrf_token": "t"}
+                       ).status_code == 302
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "该年度工作日历尚未经管理员确认" in page
+    with transaction(sessions) as s:
+        mark_year(s, 2027, True, "国办发明电")
+        from engine.deadlines.clocks import recompute_running
+        recompute_running(s)
+    [filing] = [c for c in client.get(f"/api/v1/cases/{case_id}/clocks", headers=auth("cn_officer1")).json
+                if c["kind"] == "task"]
+    assert filing["estimated"] is False
+    assert "该年度工作日历尚未经管理员确认" not in client.get(f"/tasks/{task_id}").get_data(as_text=True)

@@ -33,9 +33,10 @@ PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def probes(sessions):
-    _bpmn, dmn = read_directory(ROOT / "processes")
-    with transaction(sessions) as session:
-        deploy(session, {f"probe_{d}.bpmn": PROBE.format(d=d).encode() for d in DECISIONS}, dmn)
+    bpmn, dmn = read_directory(ROOT / "processes")
+    probes = {f"probe_{d}.bpmn": PROBE.format(d=d).encode() for d in DECISIONS}
+    with transaction(sessions) as session:  # with the real processes: a case with a party ends by recolouring
+        deploy(session, dict(bpmn, **probes), dmn)  # its entity (entity_colour)
 
 
 @pytest.fixture
