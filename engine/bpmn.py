@@ -157,7 +157,7 @@ def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | No
                     continue
                 if called.get("caseDeadline"):
                     for key, value in called.items():
-                        if key.startswith("caseDeadline"):
+                        if key.startswith(("caseDeadline", "period")):
                             props.setdefault(key, value)
                     break
         parsed.append(ParsedProcess(

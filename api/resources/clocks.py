@@ -62,7 +62,7 @@ def resume(clock_id):
 @writes
 def extend(body, clock_id):
     """Extend by an approved number of days (agency head / deputy head of the unit)."""
-    supervision.extend(session(), current_actor(), clock_id, body["days"], body["reason"])
+    supervision.extend(session(), current_actor(), clock_id, body["days"], body["reason"], body.get("deliberation"))
     return _changed(clock_id)
 
 

@@ -50,6 +50,9 @@ class PauseArgs(ma.Schema):
 class ExtendArgs(ma.Schema):
     days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=365))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    deliberation = fields.List(fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=20),
+                               metadata={"description": "usernames of the heads who took part in the collective "
+                                                        "deliberation (needed beyond the one head-approved extension)"})
 
 
 class IssueArgs(ma.Schema):

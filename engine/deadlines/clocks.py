@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from engine import dates, clock as wall
-from engine.deadlines import colours
+from engine.deadlines import colours, periods
 from engine.deadlines.calendar import Calendar, day_end, local_date, parse_limit
 from engine.errors import ValidationFailed, WorkflowFailed
 from engine.events import EventLog
@@ -76,11 +76,11 @@ def sync_clocks(session: Session, case: Case, instance, log: EventLog, now: date
     open_tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)))}
     clocks = list(session.scalars(select(Clock).where(Clock.case_id == case.id)))
-    if not clocks and not props.get("caseDeadline") and not open_tasks:
+    declared = bool(props.get("caseDeadline")) or bool(periods.declared(props))
+    if not clocks and not declared and not open_tasks:
         return
     views = {v.id: v for v in instance.ready_user_tasks()} if open_tasks else {}
-    if not clocks and not props.get("caseDeadline") and not any(
-            v.properties.get("deadline") for v in views.values()):
+    if not clocks and not declared and not any(v.properties.get("deadline") for v in views.values()):
         return
     cal = Calendar.load(session)
     by_task = {c.task_id: c for c in clocks if c.kind == "task"}
@@ -99,6 +99,7 @@ def sync_clocks(session: Session, case: Case, instance, log: EventLog, now: date
     case_clock = next((c for c in clocks if c.kind == "case"), None)
     if props.get("caseDeadline"):
         _sync_case_clock(session, case, props, case_clock, open_tasks, views, cal, log, today, now)
+    periods.sync_periods(session, case, props, clocks, cal, log, today, now)  # 先行登记保存, 查封扣押 …
 
 
 def _parse_day(value) -> date | None:

@@ -71,7 +71,14 @@ def resume(session: Session, actor: Actor, clock_id: int) -> Clock:
     return clk
 
 
-def extend(session: Session, actor: Actor, clock_id: int, days, reason: str) -> Clock:
+EXTENSION_ARTICLE = "市场监督管理行政处罚程序规定第六十四条"
+
+
+def extend(session: Session, actor: Actor, clock_id: int, days, reason: str,
+           deliberation: list[str] | None = None) -> Clock:
+    """A head approves an extension. A case clock whose process declares ``caseDeadlineExtension`` (e.g. 30)
+    takes one such extension on a head's approval; any further or longer one needs the heads' collective
+    deliberation, recorded by naming at least two heads of the unit in ``deliberation``."""
     clk, case = _locked(session, actor, clock_id)
     _require(actor, clk.unit_id, HEADS, "extending a deadline")
     days = clk_mod.check_days(days)
@@ -79,10 +86,30 @@ def extend(session: Session, actor: Actor, clock_id: int, days, reason: str) -> 
         raise ValidationFailed("a reason is required", {"reason": ["required (the approval, e.g. 负责人批准延期)"]})
     if clk.state not in clk_mod.ACTIVE:
         raise Conflict(f"clock {clk.id} is {clk.state}")
+    if clk.kind == "case":
+        _check_case_extension(session, clk, case, days, deliberation)
     now = wall.now()
     clk_mod.extend_clock(session, clk, case, Calendar.load(session), EventLog(session, case), local_date(now), now,
                          days, reason.strip(), actor_id=actor.user_id)
     return clk
+
+
+def _check_case_extension(session: Session, clk: Clock, case: Case, days: int, deliberation) -> None:
+    from engine.models import ProcessVersion
+    from engine.org import users_with_role
+    props = session.get(ProcessVersion, case.process_version_id).properties or {}
+    try:
+        single = int(props.get("caseDeadlineExtension") or 0)
+    except ValueError:
+        single = 0
+    if not single or (not (clk.extension_days or 0) and days <= single):
+        return  # no statutory cap declared, or the one extension a head may approve
+    heads = {u.username for role in HEADS for u in users_with_role(session, clk.unit_id, role)}
+    named = {n.strip() for n in (deliberation or []) if isinstance(n, str) and n.strip()}
+    if len(named & heads) < 2:
+        msg = (f"经负责人批准只能延长一次、不超过{single}日；继续延期须由负责人集体讨论决定，"
+               f"并记录至少两名参加讨论的负责人（{EXTENSION_ARTICLE}）")
+        raise ValidationFailed(msg, {"deliberation": [msg]})
 
 
 def issue(session: Session, actor: Actor, clock_id: int, step: str, note: str | None = None,

@@ -168,3 +168,63 @@ def test_public_notice_service_is_deemed_served_thirty_days_after_publication(se
     with sessions() as session:
         pay = session.scalar(select(Clock).where(Clock.case_id == run.case_id, Clock.spec == "Task_Execution"))
     assert (str(pay.started_on), str(pay.due_on)) == ("2026-05-15", "2026-06-01")  # May 30 is a Saturday
+
+
+def test_the_decision_period_extends_once_by_30_days_then_only_by_collective_deliberation(sessions, actor, deployed):
+    """SAMR Art. 64: +30 days with a head's approval; beyond that the heads deliberate collectively."""
+    from sqlalchemy import select
+
+    from engine.db import transaction
+    from engine.deadlines import supervision
+    from engine.models import Clock
+    run = filed(sessions, actor)
+
+    def case_clock():
+        with sessions() as session:
+            return session.scalar(select(Clock).where(Clock.case_id == run.case_id, Clock.kind == "case"))
+
+    def extend(who, days, deliberation=None):
+        with transaction(sessions) as session:
+            supervision.extend(session, actor(who), case_clock().id, days, "案情复杂", deliberation)
+
+    due = case_clock().due_on
+    with pytest.raises(Forbidden):
+        extend("cn_leader", 30)
+    with pytest.raises(ValidationFailed) as err:  # more than 30 days at once
+        extend("cn_deputy", 31)
+    assert "市场监督管理行政处罚程序规定第六十四条" in err.value.errors["deliberation"][0]
+    extend("cn_deputy", 30)
+    assert case_clock().extension_days == 30 and case_clock().due_on > due
+    for again in ((365, None), (365, ["cn_head"]), (365, ["cn_head", "cn_officer1"])):
+        with pytest.raises(ValidationFailed):  # a second extension: one head or a non-head is not enough
+            extend("cn_deputy", *again)
+    assert case_clock().extension_days == 30
+    extend("cn_head", 60, ["cn_head", "cn_deputy"])
+    assert case_clock().extension_days == 90
+
+
+def test_preservation_and_seizure_run_their_own_clocks(sessions, actor, deployed):
+    """先行登记保存: decide within 7 working days (APL Art. 56, 85); 查封、扣押: 30 days, +30 (AEL Art. 25)."""
+    from sqlalchemy import select
+
+    from engine.models import Clock
+    run = CaseRun(sessions, actor, "ordinary_procedure", "chengnan", "cn_officer1", INTAKE, party=PERSON)
+    run.do("Task_FilingProposal", "cn_officer1", PROPOSAL)
+    run.do("Task_FilingApproval", "cn_leader", approval())
+    data = dict(investigation("cn_officer2"), evidence_preservation=True, seizure=True)
+    errors = refused(run, "Task_Investigation", "cn_officer1", data)
+    assert "第五十六条" in errors["preserved_on"][0] and "第二十五条" in errors["seized_on"][0]
+    run.do("Task_Investigation", "cn_officer1", dict(data, preserved_on="2026-09-29", seized_on="2026-09-29"))
+
+    def period(name):
+        with sessions() as session:
+            return session.scalar(select(Clock).where(Clock.case_id == run.case_id,
+                                                      Clock.spec == f"ordinary_procedure:{name}"))
+    # Tue Sep 29 + 7 working days across National Day 2026: Sep 30, Oct 8, 9, Sat 10 (调休), 12, 13, 14
+    assert (period("preservation").unit, str(period("preservation").due_on)) == ("wd", "2026-10-14")
+    assert str(period("seizure").due_on) == "2026-10-29"
+    errors = refused(run, "Task_InvestigationReport", "cn_officer1", report(fine=2000))
+    assert set(errors) == {"preservation_decided_on", "seizure_decided_on"}
+    run.do("Task_InvestigationReport", "cn_officer1", dict(report(fine=2000), preservation_decided_on="2026-10-09",
+                                                           seizure_decided_on="2026-10-20", seizure_extension_days=30))
+    assert period("preservation").state in ("met", "overdue") and period("seizure").state in ("met", "overdue")

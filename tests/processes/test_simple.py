@@ -55,7 +55,7 @@ def test_warning_is_decided_on_the_spot_and_filed(sessions, actor, deployed):
 def test_cash_above_100_is_sent_back_then_paid_at_a_bank(sessions, actor, deployed):
     run = simple(sessions, actor)
     run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 150))
-    run.do("Task_OnSpotDecision", "cn_officer1", decision(150, "cash"))
+    run.do("Task_OnSpotDecision", "cn_officer1", dict(decision(150, "cash"), cash_collected_on="2026-03-02"))
     assert "不得当场收缴" in run.data["payment_warning"]
     run.do("Task_OnSpotDecision", "cn_officer1", decision(150, "bank"))
     run.do("Task_Filing", "cn_leader", FILING)
@@ -68,8 +68,14 @@ def test_organisation_fine_within_caps_with_cash_up_to_100(sessions, actor, depl
     run = simple(sessions, actor, party=ORGANISATION)
     run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 80))
     assert run.decisions("BRT_SimpleCaps") == [{"simple_allowed": True, "cash_allowed": True}]
-    run.do("Task_OnSpotDecision", "cn_officer1", decision(80, "cash"))
-    run.do("Task_Filing", "cn_leader", FILING)
+    assert "cash_collected_on" in refused(run, "Task_OnSpotDecision", "cn_officer1", decision(80, "cash"))
+    run.do("Task_OnSpotDecision", "cn_officer1", dict(decision(80, "cash"), cash_collected_on="2026-03-02"))
+    cash = _period(sessions, run.case_id, "simple_procedure:cash")
+    # collected Mon Mar 2: handed in to the agency within 2 working days (APL Art. 71, 85)
+    assert (cash.limit_days, cash.unit, str(cash.due_on), cash.state) == (2, "wd", "2026-03-04", "running")
+    assert "第七十一条" in refused(run, "Task_Filing", "cn_leader", FILING)["cash_deposited_on"][0]
+    run.do("Task_Filing", "cn_leader", dict(FILING, cash_deposited_on="2026-03-03"))
+    assert _period(sessions, run.case_id, "simple_procedure:cash").state in ("met", "overdue")
     assert run.gateway("Gw_Cash") == [["Task_Filing"]] and run.case.state == CaseState.COMPLETED
 
 
@@ -98,6 +104,13 @@ def test_only_officers_start_and_decisions_respect_the_cap(sessions, actor, depl
         run.do("Task_OnSpotDecision", "cn_officer1", decision(3500))
     assert "decided_fine" in err.value.errors
     assert run.open_specs() == ["Task_OnSpotDecision"]
+
+
+def _period(sessions, case_id, spec):
+    from engine.models import Clock
+    with sessions() as session:
+        return session.scalar(select(Clock).where(Clock.case_id == case_id, Clock.kind == "period",
+                                                  Clock.spec == spec))
 
 
 def refused(run, spec, username, data) -> dict:
