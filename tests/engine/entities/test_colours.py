@@ -35,6 +35,7 @@ def test_clean_inspection_gives_green_and_a_year_until_the_next(sessions, actor,
     assert (profile.colour, profile.colour_reason) == ("green", "24个月内无行政处罚且信用良好")
     assert profile.township_id == "chengnan"
     assert profile.last_inspected_on == date(2026, 3, 2) and profile.next_inspection_on == date(2027, 3, 2)
+    clock.freeze(datetime(2026, 3, 5, 2, 0, tzinfo=timezone.utc))  # dates typed are never later than today
     merge(sessions, actor, case_id)
     publish(sessions, actor, case_id)
     assert [(c.colour, c.trigger) for c in changes(sessions, PARTY["id_number"])] == [("green", "inspection")]
@@ -63,13 +64,14 @@ def closed_penalty_case(sessions, actor, party=ordinary.PERSON, fine=2000):
     run.do("Task_Statement", "cn_officer1", ordinary.STATEMENT)
     run.do("Task_Decision", "cn_head", ordinary.decision(fine=fine))
     run.do("Task_Service", "cn_officer1", ordinary.SERVICE)
-    run.do("Task_Execution", "cn_officer1", ordinary.execution("paid", "2026-04-20"))
+    run.do("Task_Execution", "cn_officer1", ordinary.execution("paid", "2026-04-20", paid=fine))
     run.do("Task_ClosureReport", "cn_officer1", ordinary.CLOSURE_REPORT)
     return run
 
 
 def test_case_closure_with_a_penalty_turns_yellow_then_red_on_the_second(sessions, actor, deployed):
-    clock.freeze(datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc))
+    # after the last date the case's forms carry (dates typed are never later than today, issue 10)
+    clock.freeze(datetime(2026, 5, 26, 2, 0, tzinfo=timezone.utc))
     number = ordinary.PERSON["id_number"]
     run = closed_penalty_case(sessions, actor)
     assert profile_of(sessions, number) is None  # running cases decide nothing yet
@@ -88,7 +90,7 @@ def test_case_closure_with_a_penalty_turns_yellow_then_red_on_the_second(session
 
 
 def test_penalties_older_than_the_window_no_longer_count(sessions, actor, deployed):
-    clock.freeze(datetime(2026, 3, 4, 2, 0, tzinfo=timezone.utc))
+    clock.freeze(datetime(2026, 5, 26, 2, 0, tzinfo=timezone.utc))
     run = closed_penalty_case(sessions, actor)
     run.do("Task_ClosureApproval", "cn_head", ordinary.closure())
     clock.freeze(datetime(2028, 6, 1, 2, 0, tzinfo=timezone.utc))  # decided 2026-04: 26 months ago
