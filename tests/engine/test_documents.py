@@ -43,7 +43,7 @@ def test_ordinary_case_issues_numbered_documents_with_the_case_facts(sessions, a
     run.do("Task_Statement", "cn_officer1", STATEMENT)
     run.do("Task_Decision", "cn_head", decision(fine=2000))
     run.do("Task_Service", "cn_officer1", SERVICE)
-    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-20"))
+    run.do("Task_Execution", "cn_officer1", execution("paid", "2026-04-20", paid=2000))
     run.do("Task_ClosureReport", "cn_officer1", CLOSURE_REPORT)
     run.do("Task_ClosureApproval", "cn_head", closure())
     issued = docs(sessions, run.case_id)
