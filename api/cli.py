@@ -43,22 +43,53 @@ def db_upgrade():
     click.echo("schema up to date")
 
 
+def _lane_map(values: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            lane, sep, role = pair.partition("=")
+            if not sep or not lane.strip() or not role.strip():
+                raise click.BadParameter(f"{pair!r}: expected LANE=ROLE", param_hint="--lane-map")
+            mapping[lane.strip()] = role.strip()
+    return mapping
+
+
+def _print_problems(problems: list[dict]) -> None:
+    for p in problems:
+        where = "/".join(x for x in (p.get("file"), p.get("element")) if x) or "-"
+        name = f" 「{p['name']}」" if p.get("name") else ""
+        label = "错误 error" if p["severity"] == "error" else "警告 warning"
+        click.echo(f"  {label}: {where}{name}: {p['zh']} ({p['en']})", err=True)
+
+
 @main.command()
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None,
               help="directory with *.bpmn and *.dmn (default: processes/)")
-def deploy(directory):
-    """Validate and deploy process versions (unchanged files are a no-op)."""
+@click.option("--forms-dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="form-js forms and documents/*.html templates (default: forms/)")
+@click.option("--note", default=None, help="change note recorded with every new version")
+@click.option("--lane-map", "lane_map", multiple=True, metavar="LANE=ROLE[,LANE=ROLE]",
+              help="map lanes of a foreign diagram to roles (stored with the version)")
+def deploy(directory, forms_dir, note, lane_map):
+    """Validate and deploy procedures as bundles (BPMN + DMN + forms + templates); unchanged bundles are a no-op."""
     settings = Settings.from_env()
     from pathlib import Path
+    from engine.errors import InvalidProcess
     try:
         with transaction(_factory(settings)) as session:
-            results = deploy_mod.deploy_directory(session, Path(directory) if directory else settings.processes_dir,
-                                                  deployed_by="cli")
+            results = deploy_mod.deploy_directory(
+                session, Path(directory) if directory else settings.processes_dir, deployed_by="cli",
+                forms_dir=Path(forms_dir) if forms_dir else None, note=note, lane_map=_lane_map(lane_map))
+    except InvalidProcess as exc:
+        click.echo(f"deploy failed: {exc.detail}", err=True)
+        _print_problems(exc.problems)
+        sys.exit(2)
     except EngineError as exc:
         click.echo(f"deploy failed: {exc}", err=True)
         sys.exit(2)
     for r in results:
-        click.echo(f"{r.key}: version {r.version} {'deployed' if r.created else 'unchanged'}")
+        state = "deployed" if r.created else ("reactivated" if r.reactivated else "unchanged")
+        click.echo(f"{r.key}: version {r.version} {state} ({r.content_hash[:12]})")
 
 
 @main.command("seed-demo")

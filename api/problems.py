@@ -87,7 +87,8 @@ def handle_engine_error(exc: EngineError) -> Response:
     if isinstance(exc, ValidationFailed):
         return problem(status, detail, code=exc.code, errors=errors)
     if isinstance(exc, InvalidProcess):
-        return problem(status, str(exc), code=exc.code, file=exc.file, element=exc.element)
+        return problem(status, str(exc), code=exc.code, file=exc.file, element=exc.element,
+                       problems=exc.problems or None)
     if isinstance(exc, TooManyRequests):
         return problem(status, detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
     return problem(status, detail, code=exc.code, **{k: v for k, v in exc.extra.items() if k == "limit_bytes"})

@@ -102,8 +102,12 @@ def _invalid(exc: Exception, default_file: str | None = None) -> InvalidProcess:
     return InvalidProcess(str(exc), file=default_file)
 
 
-def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None) -> list[ParsedProcess]:
-    """Validate and parse every executable process. Raises :class:`InvalidProcess` on the first problem."""
+def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None,
+                  lane_map: dict[str, str] | None = None) -> list[ParsedProcess]:
+    """Validate and parse every executable process. Raises :class:`InvalidProcess` on the first problem.
+
+    ``lane_map`` renames lanes to roles (foreign diagrams: "Clerk" → officer) in the stored spec.
+    """
     parser = SpiffBpmnParser()
     for name, content in (dmn_files or {}).items():
         try:
@@ -131,11 +135,10 @@ def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | No
         try:
             spec = parser.get_spec(pid)
             subs = parser.get_subprocess_specs(pid)
-            for task_spec in spec.task_specs.values():
+            for task_spec in [*spec.task_specs.values(), *(t for s in subs.values() for t in s.task_specs.values())]:
                 _check_task_spec(task_spec)
-            for sub in subs.values():
-                for task_spec in sub.task_specs.values():
-                    _check_task_spec(task_spec)
+                if lane_map and getattr(task_spec, "lane", None) in lane_map:
+                    task_spec.lane = lane_map[task_spec.lane]
         except InvalidProcess as exc:
             exc.file = exc.file or fname
             raise
@@ -210,6 +213,17 @@ def _dmn_match(text: str) -> str:
         return text
     except SyntaxError:  # a unary test such as ">= 5000" is read with the input on the left
         return "dmninputexpr " + text
+
+
+def timer_value_error(kind: str, value) -> str | None:
+    """Why a timer expression's value is no valid ISO 8601 timeDate/timeDuration/timeCycle (None: it is)."""
+    parse = {"timeDuration": TimerEventDefinition.parse_iso_duration,
+             "timeCycle": TimerEventDefinition.parse_iso_recurring_interval}.get(kind, TimerEventDefinition.get_datetime)
+    try:
+        parse(value if isinstance(value, str) else None)
+    except Exception as exc:
+        return f"{value!r} is not a valid ISO 8601 {kind}: {exc}"
+    return None
 
 
 def _process_properties(node) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine import bpmn, budget, clock, deploy, forms, numbering, parties, rules
+from engine import bpmn, budget, bundles, clock, deploy, forms, numbering, parties, rules
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
 from engine.models import Case, CaseParty, HumanTask, Unit
@@ -34,7 +34,8 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
         if unit_id not in actor.visible_units:
             raise NotFound(f"unit {unit_id!r} not found")
         raise Forbidden(f"starting {process_key} in {unit_id} needs one of the roles {', '.join(start_roles)}")
-    clean = forms.validate_submission(props.get("startForm"), data)
+    start_form = props.get("startForm")
+    clean = forms.validate_submission(start_form, data, form=bundles.form_of(version, start_form))
     bad = [k for k in clean if k in RESERVED_KEYS]
     if bad:
         raise ValidationFailed("reserved field names", {k: ["reserved by the engine"] for k in bad})

@@ -59,10 +59,12 @@ class InvalidProcess(EngineError):
 
     code = "invalid-process"
 
-    def __init__(self, detail: str, file: str | None = None, element: str | None = None):
+    def __init__(self, detail: str, file: str | None = None, element: str | None = None,
+                 problems: list[dict] | None = None):
         super().__init__(detail)
         self.file = file
         self.element = element
+        self.problems = problems or []  # every problem found (engine.validation.Problem.as_dict())
 
     def __str__(self):
         where = ", ".join(x for x in (self.file and f"file {self.file}", self.element and f"element {self.element}") if x)

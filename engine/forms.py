@@ -287,13 +287,16 @@ def _strip_display_only(components: list, data) -> None:
                 node.pop(parts[-1], None)
 
 
-def validate_submission(key: str | None, data, forms_dir: Path | None = None) -> dict:
-    """Return the cleaned submission or raise ValidationFailed with per-field messages."""
+def validate_submission(key: str | None, data, forms_dir: Path | None = None, form: dict | None = None) -> dict:
+    """Return the cleaned submission or raise ValidationFailed with per-field messages.
+
+    ``form``: the form as the case's version deployed it (engine.bundles.form_of); else read from ``forms_dir``.
+    """
     if not isinstance(data, dict):
         raise ValidationFailed("form data must be a JSON object", {"": ["应为对象 (expected an object)"]})
     if key is None:
         return dict(data)
-    form = load_form(key, forms_dir)
+    form = form if form is not None else load_form(key, forms_dir)
     clean = json.loads(json.dumps(data, default=str))
     _strip_display_only(form["components"], clean)
     errors = errors_of(form, clean)

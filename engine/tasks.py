@@ -8,12 +8,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import budget, clock, documents, forms, rules
+from engine import budget, bundles, clock, documents, forms, rules
 from engine.cases import spawn_children, visible
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
 from engine.deadlines.calendar import local_today
-from engine.models import Case, Clock, HumanTask, User
+from engine.models import Case, Clock, HumanTask, ProcessVersion, User
 from engine.org import Actor, actor_for
 from engine.runtime import load_instance, lock_case, save
 from engine.statuses import EventType, Role, TaskState
@@ -124,7 +124,8 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     if not actor.has_role(task.role, task.unit_id):
         raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
     _check_separation(session, actor.user_id, task, case)
-    clean = forms.validate_submission(task.form_key, data)
+    version = session.get(ProcessVersion, case.process_version_id)  # in the identity map since load_instance
+    clean = forms.validate_submission(task.form_key, data, form=bundles.form_of(version, task.form_key))
     if props.get("twoOfficers") == "true":
         clean["investigators"] = _investigators(session, actor, task, case, clean)
     elif props.get("investigatorStep") == "true":  # 立案呈批, 调查终结报告: whoever does it investigated

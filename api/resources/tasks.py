@@ -1,7 +1,6 @@
 """Human tasks: the inboxes (mine, claimable, unit), detail with form, and claim/unclaim/assign/complete."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -10,9 +9,9 @@ from api.auth import current_actor, require_auth, writes
 from api.db import session
 from api.schemas.tasks import (AssignSchema, CompleteSchema, InboxArgs, NextTasksSchema, TaskDetailSchema,
                                TaskPageSchema, TaskSchema, UnitInboxArgs)
-from engine import forms, inbox, tasks
+from engine import bundles, inbox, tasks
 from engine.errors import NotFound, ValidationFailed
-from engine.models import Case, User
+from engine.models import Case, ProcessVersion, User
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Human tasks and inboxes")
 blp.before_request(require_auth)
@@ -56,11 +55,12 @@ def _one(task_id: str) -> dict:
     return present.tasks(session(), [(task, session().get(Case, task.case_id))], current_actor())[0]
 
 
-def _form(key: str | None) -> dict | None:
+def _form(key: str | None, case: Case) -> dict | None:
+    """The form as the case's process version deployed it (a case keeps its forms for life)."""
     if not key:
         return None
     try:
-        return forms.load_form(key, current_app.config["ZHIFA_SETTINGS"].forms_dir)
+        return bundles.form_of(session().get(ProcessVersion, case.process_version_id), key)
     except NotFound:
         return None
 
@@ -71,7 +71,7 @@ def get(task_id):
     """A task with its form (form-js schema) and the case data the form starts from."""
     row = _one(task_id)
     case = session().get(Case, row["case_id"])
-    return dict(row, form=_form(row["form_key"]), case_data=case.data or {}, case_version=case.version)
+    return dict(row, form=_form(row["form_key"], case), case_data=case.data or {}, case_version=case.version)
 
 
 @blp.route("/<string:task_id>/claim", methods=["POST"])

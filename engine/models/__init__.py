@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per concept. Import this package to register every table."""
 from engine.db import Base
 from engine.models.org import Membership, Unit, User
-from engine.models.process import ProcessVersion
+from engine.models.process import ProcessDraft, ProcessVersion
 from engine.models.case import Case, CaseNumberCounter, CaseParty, Party
 from engine.models.task import HumanTask
 from engine.models.timer import Timer
@@ -21,7 +21,7 @@ from engine.models.admin_change import AdminChange
 from engine.models.attachment import Attachment
 from engine.models.document import Document, DocumentCounter
 
-__all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "Case", "CaseNumberCounter", "CaseParty",
+__all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "ProcessDraft", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",

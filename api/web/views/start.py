@@ -9,7 +9,7 @@ from api.db import commit, session as db
 from api.web import present
 from api.web.blueprint import bp
 from api.web.guard import actor, login_required
-from engine import cases, forms
+from engine import bundles, cases
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ProcessVersion
 from engine.statuses import TaskState
@@ -17,8 +17,8 @@ from engine.statuses import TaskState
 
 def startable(me) -> list[dict]:
     """Latest procedure versions the actor may start, with the units where they may start them."""
-    latest = select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v")).group_by(
-        ProcessVersion.process_key).subquery()
+    latest = select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("v")).where(
+        ProcessVersion.state == "deployed").group_by(ProcessVersion.process_key).subquery()
     versions = db().scalars(select(ProcessVersion).join(latest, (latest.c.process_key == ProcessVersion.process_key)
                                                         & (latest.c.v == ProcessVersion.version))
                             .order_by(ProcessVersion.process_key))
@@ -29,7 +29,8 @@ def startable(me) -> list[dict]:
         units = sorted(me.units_with(*roles))
         if units and not me.read_only:
             out.append({"key": version.process_key, "name": version.name or version.process_key,
-                        "units": units, "form_key": props.get("startForm"), "version": version.version})
+                        "units": units, "form_key": props.get("startForm"), "version": version.version,
+                        "version_row": version})
     return out
 
 
@@ -41,7 +42,7 @@ def start_page():
     form = None
     if chosen and chosen["form_key"]:
         try:
-            form = forms.load_form(chosen["form_key"])
+            form = bundles.form_of(chosen["version_row"], chosen["form_key"])
         except NotFound:
             form = None
     return render_template("start.html", choices=choices, chosen=chosen, form=form, present=present)

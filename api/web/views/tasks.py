@@ -12,18 +12,21 @@ from api.db import commit, session as db
 from api.web import banners, casefile, present
 from api.web.blueprint import bp
 from api.web.guard import actor, login_required
-from engine import forms, tasks
+from engine import bundles, tasks
 from engine.org import users_with_role
 from engine.errors import NotFound, ValidationFailed
-from engine.models import Case, CaseEvent
+from engine.models import Case, CaseEvent, ProcessVersion
 from engine.statuses import EventType, Role, TaskState
 
 
-def _form(key: str | None, task=None, me=None):
+def _form(key: str | None, task=None, me=None, case: Case | None = None):
+    """The task's form as the case's process version deployed it (a case keeps its forms for life)."""
     if not key:
         return None
     try:
-        form = forms.load_form(key)
+        if case is None:
+            case = db().get(Case, task.case_id)
+        form = bundles.form_of(db().get(ProcessVersion, case.process_version_id), key)
     except NotFound:
         return None
     if task is not None and (task.rules or {}).get("twoOfficers"):
@@ -78,7 +81,7 @@ def task_page(task_id):
     may_upload = open_task and not me.read_only and me.has_role(task.role, task.unit_id) and (
         task.state == TaskState.READY or mine)
     return render_template(
-        "task.html", task=task, case=case, form=_form(task.form_key, task, me), present=present, mine=mine,
+        "task.html", task=task, case=case, form=_form(task.form_key, task, me, case), present=present, mine=mine,
         may_assign=open_task and me.has_role(Role.SQUAD_LEADER, task.unit_id) and not me.read_only,
         assignees=assignees(task, case),
         file=casefile.build(case), links=banners.links(case), may_upload=may_upload, refused=refused,
