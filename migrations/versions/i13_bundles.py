@@ -1,14 +1,14 @@
 """Versions as bundles (files, note, lane map, state/retirement) and designers' drafts
 
 Revision ID: i13_bundles
-Revises: 0004
+Revises: i17_entities
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'i13_bundles'
-down_revision = '0004'
+down_revision = 'i17_entities'
 branch_labels = None
 depends_on = None
 
