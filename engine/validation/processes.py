@@ -55,8 +55,11 @@ def check_process(proc: ProcessInfo, index: Index, report: Report, forms: dict, 
         if name not in PROCESS_PROPERTIES:
             report.warning("unknown-property", proc.file, proc.id, proc.name, f"平台不读取流程属性 {name}",
                            f"the platform reads no process property {name!r}")
-    for role in filter(None, (r.strip() for r in props.get("startRoles", "").split(","))):
-        _check_role(role, proc, proc.node, report, roles)
+    start_roles = [r.strip() for r in props.get("startRoles", "").split(",") if r.strip()]
+    if roles and start_roles and not set(start_roles) & roles:  # e.g. "system": started by the engine only
+        report.warning("start-roles", proc.file, proc.id, proc.name,
+                       f"组织中没有人担任开始角色 {', '.join(start_roles)}，只能由系统启动",
+                       f"nobody holds a start role ({', '.join(start_roles)}): only the engine can start it")
     if props.get("startForm") and props["startForm"] not in forms:
         report.error("missing-form", proc.file, proc.id, proc.name, f"开始表单 {props['startForm']} 不在本版本的表单中",
                      f"start form {props['startForm']!r} is not in the bundle")
@@ -100,7 +103,7 @@ def _check_user_task(node, proc: ProcessInfo, report: Report, forms: dict, roles
             report.warning("unknown-property", proc.file, tid, name, f"平台不读取用户任务属性 {prop}",
                            f"the platform reads no user task property {prop!r}")
     lane = proc.lanes.get(tid)
-    role = props.get("role") or lane_map.get(lane, lane) if lane or props.get("role") else None
+    role = props.get("role") or (lane_map.get(lane, lane) if lane else None)
     if not role:
         report.error("no-role", proc.file, tid, name, "用户任务既不在泳道中也没有 role 属性，无人能办理",
                      "the user task is in no lane and has no role property: nobody could work on it")

@@ -23,8 +23,8 @@ def codes(report, severity="error") -> list[tuple]:
 def test_shipped_procedures_have_no_errors_and_parse():
     report = validate(from_directories(ROOT / "processes", ROOT / "forms"), roles=None)
     assert report.errors == []
-    assert sorted(p.key for p in report.parsed) == ["escalated_procedure", "joint_inspection",
-                                                    "ordinary_procedure", "simple_procedure"]
+    assert {p.key for p in report.parsed} >= {"escalated_procedure", "joint_inspection", "ordinary_procedure",
+                                              "simple_procedure"}
 
 
 def test_clean_diagram_passes():
