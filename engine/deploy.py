@@ -58,12 +58,18 @@ def check(session: Session, sources: Sources):
 
 
 def deploy_sources(session: Session, sources: Sources, deployed_by: str | None = None,
-                   note: str | None = None) -> list[DeployResult]:
+                   note: str | None = None, only: str | None = None) -> list[DeployResult]:
+    """Deploy every executable process in ``sources`` (or ``only`` that one: a draft's own procedure)."""
     if note is not None and len(note) > 2000:
         raise ValidationFailed("变更说明太长 (change note too long)", {"note": ["最多 2000 字 (at most 2000 characters)"]})
     report = check(session, sources)
+    if only is not None and only not in {p.key for p in report.parsed}:
+        raise ValidationFailed(f"草稿中没有可执行的流程 {only} (the draft holds no executable process {only!r})",
+                               {"process_key": [f"{only}: 不在草稿中 (not in the draft)"]})
     results = []
     for proc in report.parsed:
+        if only is not None and proc.key != only:
+            continue
         results.append(_store(session, sources, report, proc, deployed_by, note))
     session.flush()
     return results

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from api.resources import audit, auth, cases, me, meta, processes, tasks
+from api.resources import design  # designers' workspace (engine.validation, engine.bundles)
 from api.resources import clocks, notifications  # deadlines (engine/deadlines)
 from api.resources import intake, leads  # intake (engine/intake)
 from api.resources import account, admin  # organisation administration (engine/orgadmin)
@@ -12,4 +13,5 @@ BLUEPRINTS = [meta.blp, auth.blp, me.blp, processes.blp, cases.blp, tasks.blp, a
               leads.blp, intake.blp, intake.channel_blp, account.blp, admin.blp,
               attachments.blp,
               documents.blp,
-              entities.blp, plans.blp, performance.blp]
+              entities.blp, plans.blp, performance.blp,
+              design.blp]

@@ -66,7 +66,7 @@ def get_bpmn(key, version):
     return Response(found.bpmn_xml, mimetype="application/xml")
 
 
-def _uploaded(name: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def _uploaded(name: str) -> tuple[dict, dict, dict | None, dict | None]:
     if request.mimetype == "multipart/form-data":
         files = [(f.filename or "upload", f.read()) for f in request.files.getlist("files")]
     elif request.mimetype in XML_TYPES:
@@ -76,7 +76,7 @@ def _uploaded(name: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
                                {"files": ["no BPMN/DMN files in the request"]})
     if not files or len(files) > MAX_FILES:
         raise ValidationFailed("no files", {"files": [f"send 1 to {MAX_FILES} .bpmn/.dmn files"]})
-    bpmn_files, dmn_files = {}, {}
+    bpmn_files, dmn_files, forms, documents = {}, {}, {}, {}
     for fname, content in files:
         try:
             content.decode("utf-8")
@@ -86,9 +86,15 @@ def _uploaded(name: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
             bpmn_files[fname] = content
         elif fname.endswith(".dmn"):
             dmn_files[fname] = content
+        elif fname.endswith(".form"):
+            forms[fname[:-len(".form")]] = content
+        elif fname.endswith(".html"):
+            documents[fname] = content
         else:
-            raise ValidationFailed(f"{fname} is neither .bpmn nor .dmn", {"files": [f"{fname}: unknown type"]})
-    return bpmn_files, dmn_files
+            raise ValidationFailed(f"{fname} is not .bpmn, .dmn, .form or .html",
+                                   {"files": [f"{fname}: unknown type"]})
+    # forms/templates not uploaded come from forms/ (as with zhifa deploy)
+    return bpmn_files, dmn_files, forms or None, documents or None
 
 
 @blp.route("/deployments", methods=["POST"])
@@ -97,10 +103,14 @@ def _uploaded(name: str) -> tuple[dict[str, bytes], dict[str, bytes]]:
 @blp.response(201, DeploymentSchema)
 @writes
 def create_deployment(args):
-    """Deploy BPMN/DMN files (designers). Invalid files → 422 naming file and element; nothing is stored."""
+    """Deploy BPMN/DMN (+ .form, .html) files as bundles (designers). Invalid → 422 with every problem; nothing stored.
+
+    Forms and document templates not uploaded are taken from the server's forms/ directory.
+    """
     actor = current_actor()
     if not actor.units_with(Role.DESIGNER, Role.ADMIN):
         raise Forbidden("deploying procedures needs the designer role")
-    bpmn_files, dmn_files = _uploaded(args["name"])
-    results = deploy.deploy(session(), bpmn_files, dmn_files, deployed_by=actor.username)
+    bpmn_files, dmn_files, forms, documents = _uploaded(args["name"])
+    results = deploy.deploy(session(), bpmn_files, dmn_files, deployed_by=actor.username, forms=forms,
+                            documents=documents, note=args.get("note"))
     return {"deployed": [{"key": r.key, "version": r.version, "created": r.created} for r in results]}

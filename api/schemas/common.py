@@ -47,6 +47,8 @@ class ProblemSchema(ma.Schema):
                          metadata={"description": "field → messages (validation failures)"})
     file = fields.String(metadata={"description": "BPMN/DMN file at fault (invalid process)"})
     element = fields.String(metadata={"description": "BPMN element id at fault (invalid process)"})
+    problems = fields.List(fields.Dict(), metadata={
+        "description": "every validation problem (invalid process): severity, code, file, element, name, zh, en"})
 
 
 class PageArgs(ma.Schema):

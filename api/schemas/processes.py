@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from api.schemas.common import UtcDateTime
 
@@ -36,5 +36,7 @@ class DeploymentSchema(ma.Schema):
 
 
 class DeployArgs(ma.Schema):
-    name = fields.String(load_default="upload.bpmn",
+    name = fields.String(load_default="upload.bpmn", validate=validate.Length(min=1, max=200),
                          metadata={"description": "file name for a raw XML body (ends in .bpmn or .dmn)"})
+    note = fields.String(validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "change note recorded with every new version"})
