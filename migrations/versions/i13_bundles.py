@@ -1,14 +1,14 @@
 """Versions as bundles (files, note, lane map, state/retirement) and designers' drafts
 
 Revision ID: i13_bundles
-Revises: i17_entities
+Revises: i16_intake
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'i13_bundles'
-down_revision = 'i17_entities'
+down_revision = 'i16_intake'
 branch_labels = None
 depends_on = None
 
