@@ -26,6 +26,7 @@ BENCHMARKS = {
     "http": ("bench.httpapi", "run_http"),
     "memory": ("bench.httpapi", "run_memory"),
     "inbox": ("bench.inbox", "run_inbox"),
+    "design": ("bench.design", "run_design"),
     "sweep": ("bench.sweep", "run_sweep"),
     "files": ("bench.files", "run_files"),  # uploads and documents (issue 12); full run only
     "supervision": ("bench.supervision", "run_supervision"),

@@ -16,7 +16,7 @@ from engine.sources import Sources
 from engine.statuses import Role
 from engine.validation import validate
 
-blp = Blueprint("design", __name__, url_prefix="/api/v1/design",
+blp = Blueprint("design_api", __name__, url_prefix="/api/v1/design",
                 description="Designers' workspace: validation, bundles, versions, drafts, deployment, diffs")
 blp.before_request(require_auth)
 INT = "int(max=2147483647)"

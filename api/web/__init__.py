@@ -25,3 +25,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(present=present, csrf_token=csrf_token)  # also inside imported macros
     from api.web import supervise  # supervision workspace: entities, plans, performance
     supervise.init_app(app)
+    from api.web import design  # the designers' workspace (/design)
+    app.register_blueprint(design.bp)

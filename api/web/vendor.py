@@ -9,7 +9,9 @@ from flask import Flask, abort, send_from_directory
 from engine.config import ROOT
 
 NODE_MODULES = ROOT / "node_modules"
-ALLOWED = ("bpmn-js/dist/", "@bpmn-io/form-js/dist/", "swagger-ui-dist/", "echarts/dist/")
+ALLOWED = ("bpmn-js/dist/", "@bpmn-io/form-js/dist/", "swagger-ui-dist/", "echarts/dist/",
+           "@bpmn-io/form-js-editor/dist/assets/", "@bpmn-io/properties-panel/dist/assets/", "dmn-js/dist/",
+           ".zhifa-build/")  # .zhifa-build: the design editor bundle built by .ci/setup (esbuild)
 
 
 def serve(filename: str):
