@@ -1,14 +1,14 @@
 """Versions as bundles (files, note, lane map, state/retirement) and designers' drafts
 
 Revision ID: i13_bundles
-Revises: i16_intake
+Revises: i11_orgadmin
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'i13_bundles'
-down_revision = 'i16_intake'
+down_revision = 'i11_orgadmin'
 branch_labels = None
 depends_on = None
 
