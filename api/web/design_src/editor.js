@@ -305,7 +305,7 @@ async function deployDraft() {
   const r = await api('POST', `/drafts/${DRAFT}/deploy`, { note, base_hash: baseHash });
   if (r.status === 201) {
     const v = r.json.deployed.map(d => d.version).join(', ');
-    status(L.deployed.replace('%(v)s', v)); root.dataset.deployed = v;
+    status(L.deployed.replace('{v}', v)); root.dataset.deployed = v;
   } else if (r.status === 422 && r.json && r.json.problems) {
     showProblems(r.json.problems); status(L.invalid);
   } else {
