@@ -1,14 +1,14 @@
 """Versions as bundles (files, note, lane map, state/retirement) and designers' drafts
 
 Revision ID: i13_bundles
-Revises: i11_orgadmin
+Revises: i12_documents
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'i13_bundles'
-down_revision = 'i11_orgadmin'
+down_revision = 'i12_documents'
 branch_labels = None
 depends_on = None
 
