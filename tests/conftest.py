@@ -116,7 +116,7 @@ def deployed(sessions):
     """Deploy processes/ (the real procedures) and return the results."""
     from engine.deploy import deploy_directory
     with transaction(sessions) as session:
-        return deploy_directory(session, ROOT / "processes")
+        return deploy_directory(session, ROOT / "processes", forms_dir=ROOT / "forms")  # the real forms in the bundles
 
 
 DATA = Path(__file__).parent / "engine" / "data"
