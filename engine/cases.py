@@ -35,12 +35,13 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
             raise NotFound(f"unit {unit_id!r} not found")
         raise Forbidden(f"starting {process_key} in {unit_id} needs one of the roles {', '.join(start_roles)}")
     start_form = props.get("startForm")
-    clean = forms.validate_submission(start_form, data, form=bundles.form_of(version, start_form))
+    form = bundles.form_of(version, start_form)  # the start form as this version deployed it
+    clean = forms.validate_submission(start_form, data, form=form)
     bad = [k for k in clean if k in RESERVED_KEYS]
     if bad:
         raise ValidationFailed("reserved field names", {k: ["reserved by the engine"] for k in bad})
     if props.get("startForm"):
-        rules.check_form(forms.load_form(props["startForm"]), clean, _today())
+        rules.check_form(form, clean, _today())
     rules.check(rules.Context(session, _today()), props, {}, clean)
     party_row = parties.upsert(session, party) if party is not None else None
 

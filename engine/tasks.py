@@ -125,13 +125,14 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
         raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
     _check_separation(session, actor.user_id, task, case)
     version = session.get(ProcessVersion, case.process_version_id)  # in the identity map since load_instance
-    clean = forms.validate_submission(task.form_key, data, form=bundles.form_of(version, task.form_key))
+    form = bundles.form_of(version, task.form_key)  # the form as the case's version deployed it
+    clean = forms.validate_submission(task.form_key, data, form=form)
     if props.get("twoOfficers") == "true":
         clean["investigators"] = _investigators(session, actor, task, case, clean)
     elif props.get("investigatorStep") == "true":  # 立案呈批, 调查终结报告: whoever does it investigated
         known = list(case.data.get("investigators") or [])
         clean["investigators"] = known + ([actor.user_id] if actor.user_id not in known else [])
-    _check_rules(session, task, props, case, clean)
+    _check_rules(session, task, props, case, clean, form)
 
     now = clock.now()
     log = EventLog(session, case)
@@ -151,10 +152,10 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
         HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)).order_by(HumanTask.created_at)))
 
 
-def _check_rules(session: Session, task: HumanTask, props: dict, case: Case, clean: dict) -> None:
+def _check_rules(session: Session, task: HumanTask, props: dict, case: Case, clean: dict, form: dict | None) -> None:
     """The form's own rules and the statutory rules declared on the BPMN task (engine/rules.py)."""
     today = local_today()
-    rules.check_form(forms.load_form(task.form_key) if task.form_key else None, clean, today)
+    rules.check_form(form, clean, today)
     due = session.scalar(select(Clock.due_on).where(Clock.task_id == task.id, Clock.kind == "task"))
     rules.check(rules.Context(session, today, due), props, case.data, clean)
     if props.get("dueDateVar") and due is not None:  # e.g. the payment period's last day, for the surcharge
