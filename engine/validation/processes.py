@@ -6,7 +6,9 @@ from engine.validation.documents import BPMNDI, Index, ProcessInfo, local, prope
 from engine.validation.problems import Report
 
 USER_TASK_PROPERTIES = ("formKey", "unit", "role", "deadline", "deadlineLabel", "deadlineFrom", "pausesCaseClock",
-                        "twoOfficers", "notInvestigator", "context", "documents")
+                        "twoOfficers", "notInvestigator", "context", "documents", "investigatorStep", "dueDateVar")
+# Statutory rules on a task (engine/rules.py): "rule:<name>", "ruleMessage:<name>:<rule>" — families, not names.
+RULE_PREFIXES = ("rule:", "ruleMessage:")
 PROCESS_PROPERTIES = ("startRoles", "startForm", "caseDeadline", "caseDeadlineLabel", "caseDeadlineFrom",
                       "caseDeadlineUntil", "caseDeadlineExtensionFrom")
 FLAGS = ("pausesCaseClock", "twoOfficers", "notInvestigator")
@@ -99,7 +101,7 @@ def _check_limit(value: str, proc: ProcessInfo, node, report: Report, prop: str)
 def _check_user_task(node, proc: ProcessInfo, report: Report, forms: dict, roles, lane_map) -> None:
     props, tid, name = properties(node), node.get("id"), _name(node)
     for prop in props:
-        if prop not in USER_TASK_PROPERTIES:
+        if prop not in USER_TASK_PROPERTIES and not prop.startswith(RULE_PREFIXES):
             report.warning("unknown-property", proc.file, tid, name, f"平台不读取用户任务属性 {prop}",
                            f"the platform reads no user task property {prop!r}")
     lane = proc.lanes.get(tid)

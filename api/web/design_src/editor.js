@@ -122,9 +122,10 @@ PlatformProvider.prototype.getGroups = function (element) {
   return groups => {
     const bo = element.businessObject;
     if (is(bo, 'bpmn:UserTask')) {
-      groups.splice(1, 0, { id: 'zhifa-task', label: L.group, entries: entries(element, TASK_FIELDS, 'zhifa') });
+      groups.splice(1, 0, { id: 'zhifa-task', label: L.group, shouldOpen: true,
+        entries: entries(element, TASK_FIELDS, 'zhifa') });
     } else if (is(bo, 'bpmn:Process') || (is(bo, 'bpmn:Participant') && bo.processRef)) {
-      groups.splice(1, 0, { id: 'zhifa-process', label: L.processGroup,
+      groups.splice(1, 0, { id: 'zhifa-process', label: L.processGroup, shouldOpen: true,
         entries: entries(element, PROCESS_FIELDS, 'zhifa-proc') });
     }
     return groups;
