@@ -37,13 +37,29 @@ class ReplayResult:
     matches: bool
     detail: str
     steps: list[ReplayStep] = field(default_factory=list)
+    # Where and why the replay diverged (None when it reproduces the case):
+    # reason ∈ step (a recorded completion has no matching ready task), engine (the workflow failed),
+    # spec (the process version cannot be loaded), start (no case_started event), data (replayed data
+    # differs from the stored data), state (end state differs), tasks (open tasks differ).
+    failed_seq: int | None = None
+    reason: str | None = None
+    differences: dict = field(default_factory=dict)   # key → {"stored": …, "replayed": …}
+    open_tasks: list[str] = field(default_factory=list)
 
 
-def replay(session: Session, case: Case) -> ReplayResult:
-    altered = events.verify(session, case.id)
-    history = events.history(session, case.id)
+def replay(session: Session, case: Case, history=None, altered=None, open_specs: list[str] | None = None
+           ) -> ReplayResult:
+    """Re-run ``case`` from its log. ``history``/``altered`` may be passed when already loaded/verified;
+    ``open_specs`` (the stored open tasks' BPMN ids) adds a check of the open tasks."""
+    if history is None:
+        altered = events.verify(session, case.id)
+        history = events.history(session, case.id)
     version = session.get(ProcessVersion, case.process_version_id)
-    specs = specs_for(version)
+    try:
+        specs = specs_for(version)
+    except Exception as exc:  # noqa: BLE001 — a stored spec that no longer loads is a verdict, not a crash
+        return _result(case, altered, False, f"process version cannot be loaded: {exc}", [],
+                       failed=(None, "spec"))
     steps: list[ReplayStep] = []
     ready_item: dict[str, object] = {}  # task id → multi-instance item, from task_ready events
     id_map: dict[str, str] = {}         # recorded task id → replayed task id
@@ -63,7 +79,8 @@ def replay(session: Session, case: Case) -> ReplayResult:
             elif ev.type == EventType.TASK_COMPLETED and instance is not None:
                 target = _match(instance, ev.task_spec, ready_item.get(ev.task_id), id_map)
                 if target is None:
-                    return _result(case, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}", steps)
+                    return _result(case, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}", steps,
+                                   failed=(ev.seq, "step"))
                 id_map[ev.task_id] = target
                 instance.complete(target, (ev.data or {}).get("data") or {})
                 instance.run()
@@ -74,17 +91,52 @@ def replay(session: Session, case: Case) -> ReplayResult:
             steps.append(ReplayStep(ev.seq, ev.type, ev.task_spec,
                                     [t.spec for t in instance.ready_user_tasks()], _visible(instance.data)))
     except WorkflowFailed as exc:
-        return _result(case, altered, False, f"replay failed: {exc.detail}", steps)
+        return _result(case, altered, False, f"replay failed: {exc.detail}", steps,
+                       failed=(ev.seq, "engine"))
     finally:
         clock._frozen, clock._offset = saved
     if instance is None:
-        return _result(case, altered, False, "no case_started event", steps)
-    same_data = _canon(_visible(instance.data)) == _canon(_visible(case.data))
-    same_end = instance.completed == (case.state == "completed")
-    matches = same_data and same_end
-    detail = "replay reproduces the stored case" if matches else (
-        "replayed data differs from the stored case" if not same_data else "replayed end state differs")
-    return _result(case, altered, matches, detail, steps)
+        return _result(case, altered, False, "no case_started event", steps, failed=(None, "start"))
+    replayed = _visible(instance.data)
+    differences = diff(replayed, _visible(case.data or {}))
+    open_now = sorted(t.spec for t in instance.ready_user_tasks())
+    if differences:
+        keys = set(differences)
+        seq = _last_writer(steps, keys)
+        result = _result(case, altered, False, "replayed data differs from the stored case", steps,
+                         failed=(seq, "data"))
+        result.differences = differences
+    elif instance.completed != (case.state == "completed"):
+        result = _result(case, altered, False, "replayed end state differs", steps,
+                         failed=(history[-1].seq if history else None, "state"))
+    elif open_specs is not None and sorted(open_specs) != open_now:
+        result = _result(case, altered, False, "replayed open tasks differ from the stored ones", steps,
+                         failed=(history[-1].seq if history else None, "tasks"))
+        result.differences = {"open_tasks": {"stored": sorted(open_specs), "replayed": open_now}}
+    else:
+        result = _result(case, altered, True, "replay reproduces the stored case", steps)
+    result.open_tasks = open_now
+    return result
+
+
+def diff(replayed: dict, stored: dict) -> dict:
+    """Top-level keys whose values differ: {key: {"stored": …, "replayed": …}}."""
+    out = {}
+    for key in sorted(set(replayed) | set(stored), key=str):
+        a, b = replayed.get(key), stored.get(key)
+        if _canon(a) != _canon(b):
+            out[key] = {"stored": b, "replayed": a}
+    return out
+
+
+def _last_writer(steps: list[ReplayStep], keys: set) -> int | None:
+    """The seq of the last step that changed one of ``keys`` (where the stored value should come from)."""
+    seq, before = None, {}
+    for step in steps:
+        if any(_canon(step.data.get(k)) != _canon(before.get(k)) for k in keys):
+            seq = step.seq
+        before = step.data
+    return seq if seq is not None else (steps[-1].seq if steps else None)
 
 
 def _engine_context(case: Case, history) -> dict:
@@ -104,9 +156,10 @@ def _visible(data: dict) -> dict:
     return {k: v for k, v in data.items() if k != "org"}
 
 
-def _canon(data: dict) -> str:
+def _canon(data) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _result(case, altered, matches, detail, steps) -> ReplayResult:
-    return ReplayResult(case.id, altered is None, altered, matches and altered is None, detail, steps)
+def _result(case, altered, matches, detail, steps, failed=(None, None)) -> ReplayResult:
+    return ReplayResult(case.id, altered is None, altered, matches and altered is None, detail, steps,
+                        failed_seq=failed[0], reason=failed[1])

@@ -7,10 +7,12 @@ from sqlalchemy import func, select
 from api import present
 from api.auth import current_actor, require_auth, writes
 from api.db import session
-from api.schemas.cases import (CaseDetailSchema, CaseListArgs, CasePageSchema, EventSchema, StartCaseSchema,
+from api.audit import words
+from api.schemas.cases import (CaseDetailSchema, CaseListArgs, CaseListPageSchema, EventSchema, StartCaseSchema,
                                VerifySchema)
 from engine import cases, events, inbox
 from engine.caselist import CaseFilter, list_cases
+from engine.errors import Forbidden
 from engine.models import Case, CaseEvent, Party, ProcessVersion
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (process instances)")
@@ -47,14 +49,43 @@ def start(body):
 
 @blp.route("")
 @blp.arguments(CaseListArgs, location="query")
-@blp.response(200, CasePageSchema)
+@blp.response(200, CaseListPageSchema)
 def list_(args):
-    """Cases in my scope, newest first, filtered and paginated."""
-    f = CaseFilter(procedure=args.get("procedure"), unit=args.get("unit"), state=args.get("state"),
-                   party=args.get("party"), opened_from=args.get("opened_from"), opened_to=args.get("opened_to"),
-                   colour=args.get("colour"))
-    page = list_cases(session(), current_actor(), f, args["page"], args["per_page"])
-    return present.page(page, page.items)
+    """Search the cases in my scope: number, party name or ID number, handling unit, procedure, state,
+    opened/closed date ranges, deadline colour, overdue clocks, integrity verdict; sorted and paged.
+
+    ``total`` stops counting at 10,000 (``total_capped``: there are more); pages reach the first 10,000
+    matches — narrow the search beyond. ``integrity`` is shown to auditors and supervisors only.
+    """
+    actor = current_actor()
+    overseer = words.may_see_integrity(actor)
+    f = filter_from(args, overseer)
+    page = list_cases(session(), actor, f, args["page"], args["per_page"], args["sort"], args["order"] == "desc")
+    items = []
+    for case in page.items:
+        row = page.verdicts.get(case.id) if overseer else None
+        items.append({
+            "id": case.id, "number": case.number, "title": case.title, "process_key": case.process_key,
+            "unit_id": case.unit_id, "state": case.state, "version": case.version, "opened_at": case.opened_at,
+            "closed_at": case.closed_at, "parent_case_id": case.parent_case_id,
+            "parties": [link.party.name for link in case.parties], "colour": page.colours.get(case.id),
+            "integrity": None if row is None else {
+                "verdict": row.verdict, "step": row.step, "reason": row.reason, "checked_at": row.checked_at,
+                "summary": words.summary(row.verdict, row.step, row.reason, row.detail, row.events)},
+        })
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
+            "total_capped": page.capped}
+
+
+def filter_from(args: dict, overseer: bool) -> CaseFilter:
+    integrity = args.get("integrity")
+    if integrity and not overseer:
+        raise Forbidden("只有审计人员和督办员可以按完整性检索 (only auditors and supervisors filter by integrity)")
+    return CaseFilter(number=args.get("number"), party=args.get("party"), procedure=args.get("procedure"),
+                      unit=args.get("unit"), state=args.get("state"), opened_from=args.get("opened_from"),
+                      opened_to=args.get("opened_to"), closed_from=args.get("closed_from"),
+                      closed_to=args.get("closed_to"), colour=args.get("colour"), overdue=args.get("overdue"),
+                      integrity=integrity)
 
 
 @blp.route("/<int(max=2147483647):case_id>")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.schemas.common import PageArgs, UtcDateTime, page_of
+from api.schemas.common import PageArgs, PageSchema, UtcDateTime, page_of
 from api.schemas.tasks import TaskSchema
-from engine.inbox import COLOURS
+from engine.caselist import COLOURS, SORTS, VERDICTS
 from engine.statuses import CaseState
 
 
@@ -48,6 +48,27 @@ class CaseSchema(ma.Schema):
     parent_case_id = fields.Integer(allow_none=True)
 
 
+class IntegritySchema(ma.Schema):
+    verdict = fields.String(required=True, metadata={"description": "intact | altered | unreplayable"})
+    step = fields.Integer(allow_none=True, metadata={"description": "event seq where the check failed"})
+    reason = fields.String(allow_none=True)
+    summary = fields.String(required=True, metadata={"description": "the verdict in words"})
+    checked_at = UtcDateTime(required=True)
+
+
+class CaseListItemSchema(CaseSchema):
+    parties = fields.List(fields.String(), required=True, metadata={"description": "party names"})
+    colour = fields.String(allow_none=True, metadata={"description": "worst running deadline clock colour"})
+    integrity = fields.Nested(IntegritySchema, allow_none=True,
+                              metadata={"description": "last sweep verdict (auditors and supervisors only)"})
+
+
+class CaseListPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CaseListItemSchema), required=True)
+    total_capped = fields.Boolean(required=True, metadata={
+        "description": "true: there are more than `total` matches (counts stop at 10,000)"})
+
+
 CasePageSchema = page_of(CaseSchema)
 
 
@@ -66,13 +87,24 @@ class CaseDetailSchema(CaseSchema):
 
 
 class CaseListArgs(PageArgs):
+    number = fields.String(validate=validate.Length(min=1, max=120),
+                           metadata={"description": "case number, exact or a part of it"})
+    party = fields.String(validate=validate.Length(min=1, max=200),
+                          metadata={"description": "party name contains, or the exact ID number / USCC"})
     procedure = fields.String(validate=validate.Length(max=100))
-    unit = fields.String(validate=validate.Length(max=64))
+    unit = fields.String(validate=validate.Length(max=64), metadata={"description": "handling unit"})
     state = fields.String(validate=validate.OneOf(CaseState.ALL))
-    party = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "party name contains"})
     opened_from = UtcDateTime()
     opened_to = UtcDateTime()
-    colour = fields.String(validate=validate.OneOf(COLOURS))
+    closed_from = UtcDateTime()
+    closed_to = UtcDateTime()
+    colour = fields.String(validate=validate.OneOf(COLOURS),
+                           metadata={"description": "worst colour of the case's running deadline clocks"})
+    overdue = fields.Boolean(metadata={"description": "has a deadline clock that is or ended overdue"})
+    integrity = fields.String(validate=validate.OneOf(VERDICTS),
+                              metadata={"description": "last integrity verdict of the background sweep"})
+    sort = fields.String(load_default="opened_at", validate=validate.OneOf(tuple(SORTS)))
+    order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
 
 
 class EventSchema(ma.Schema):

@@ -53,6 +53,10 @@ def build(factory: sessionmaker, *, blocking: bool, interval: float | None = Non
     from datetime import datetime, timezone
     scheduler.add_job(job, "interval", seconds=seconds, id=JOB_ID, max_instances=1, coalesce=True,
                       next_run_time=datetime.now(timezone.utc))  # first sweep right away
+    from engine.integrity import IntegrityJob  # auditors' background verification, on the same scheduler
+    integrity = IntegrityJob(factory)
+    scheduler.add_job(integrity, "interval", seconds=integrity.interval, id=IntegrityJob.JOB_ID, max_instances=1,
+                      coalesce=True)
     job.scheduler = scheduler
     return scheduler, job
 

@@ -20,9 +20,10 @@ from engine.models.idempotency import IdempotencyKey
 from engine.models.admin_change import AdminChange
 from engine.models.attachment import Attachment
 from engine.models.document import Document, DocumentCounter
+from engine.models.audit import AccessLog, CaseIntegrity
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "ProcessDraft", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
-           "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange", "Attachment", "Document", "DocumentCounter"]
+           "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange", "Attachment", "Document", "DocumentCounter", "AccessLog", "CaseIntegrity"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, JsonType
@@ -11,7 +11,8 @@ from engine.db import Base, JsonType
 
 class Party(Base):
     __tablename__ = "parties"
-    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_parties_kind_id_number"),)
+    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_parties_kind_id_number"),
+                      Index("ix_parties_id_number", "id_number"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # person | organisation
@@ -25,6 +26,8 @@ class Party(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_unit_opened", "unit_id", "opened_at", "id"),
+                      Index("ix_cases_opened_id", "opened_at", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(120), unique=True)
@@ -40,7 +43,7 @@ class Case(Base):
     workflow_state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)  # compare-and-set counter
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     parties: Mapped[list["CaseParty"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
