@@ -58,19 +58,29 @@ def replay(session: Session, case: Case, history=None, altered=None, open_specs:
     try:
         specs = specs_for(version)
     except Exception as exc:  # noqa: BLE001 — a stored spec that no longer loads is a verdict, not a crash
-        return _result(case, altered, False, f"process version cannot be loaded: {exc}", [],
+        return _result(case.id, altered, False, f"process version cannot be loaded: {exc}", [],
                        failed=(None, "spec"))
+    return replay_log(specs, history, case.id, case.data or {}, case.state == "completed", altered, open_specs)
+
+
+def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed: bool, altered=None,
+               open_specs: list[str] | None = None) -> ReplayResult:
+    """Re-run a recorded log on ``specs`` and compare with the stored data, end state and open tasks.
+
+    ``history`` holds event-like objects (seq, type, at, task_id, task_spec, data): rows from the database,
+    or the events of an exported archive (``zhifa verify-archive`` runs this without a database).
+    """
     steps: list[ReplayStep] = []
     ready_item: dict[str, object] = {}  # task id → multi-instance item, from task_ready events
     id_map: dict[str, str] = {}         # recorded task id → replayed task id
     saved = clock._frozen, clock._offset
-    instance = None
+    instance, ev = None, None
     try:
         for ev in history:
             clock.freeze(ev.at)
             if ev.type == EventType.CASE_STARTED:
                 initial = dict(ev.data.get("data") or {})
-                initial.update(_engine_context(case, history))
+                initial.update({k: stored_data[k] for k in _ENGINE_KEYS if k in stored_data})
                 instance = bpmn.Instance.start(specs, initial)
                 instance.run()
             elif ev.type == EventType.TASK_READY:
@@ -79,8 +89,8 @@ def replay(session: Session, case: Case, history=None, altered=None, open_specs:
             elif ev.type == EventType.TASK_COMPLETED and instance is not None:
                 target = _match(instance, ev.task_spec, ready_item.get(ev.task_id), id_map)
                 if target is None:
-                    return _result(case, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}", steps,
-                                   failed=(ev.seq, "step"))
+                    return _result(case_id, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}",
+                                   steps, failed=(ev.seq, "step"))
                 id_map[ev.task_id] = target
                 instance.complete(target, (ev.data or {}).get("data") or {})
                 instance.run()
@@ -91,30 +101,28 @@ def replay(session: Session, case: Case, history=None, altered=None, open_specs:
             steps.append(ReplayStep(ev.seq, ev.type, ev.task_spec,
                                     [t.spec for t in instance.ready_user_tasks()], _visible(instance.data)))
     except WorkflowFailed as exc:
-        return _result(case, altered, False, f"replay failed: {exc.detail}", steps,
-                       failed=(ev.seq, "engine"))
+        return _result(case_id, altered, False, f"replay failed: {exc.detail}", steps,
+                       failed=(ev.seq if ev is not None else None, "engine"))
     finally:
         clock._frozen, clock._offset = saved
     if instance is None:
-        return _result(case, altered, False, "no case_started event", steps, failed=(None, "start"))
+        return _result(case_id, altered, False, "no case_started event", steps, failed=(None, "start"))
     replayed = _visible(instance.data)
-    differences = diff(replayed, _visible(case.data or {}))
+    differences = diff(replayed, _visible(stored_data))
     open_now = sorted(t.spec for t in instance.ready_user_tasks())
+    last_seq = history[-1].seq if history else None
     if differences:
-        keys = set(differences)
-        seq = _last_writer(steps, keys)
-        result = _result(case, altered, False, "replayed data differs from the stored case", steps,
-                         failed=(seq, "data"))
+        result = _result(case_id, altered, False, "replayed data differs from the stored case", steps,
+                         failed=(_last_writer(steps, set(differences)), "data"))
         result.differences = differences
-    elif instance.completed != (case.state == "completed"):
-        result = _result(case, altered, False, "replayed end state differs", steps,
-                         failed=(history[-1].seq if history else None, "state"))
+    elif instance.completed != stored_completed:
+        result = _result(case_id, altered, False, "replayed end state differs", steps, failed=(last_seq, "state"))
     elif open_specs is not None and sorted(open_specs) != open_now:
-        result = _result(case, altered, False, "replayed open tasks differ from the stored ones", steps,
-                         failed=(history[-1].seq if history else None, "tasks"))
+        result = _result(case_id, altered, False, "replayed open tasks differ from the stored ones", steps,
+                         failed=(last_seq, "tasks"))
         result.differences = {"open_tasks": {"stored": sorted(open_specs), "replayed": open_now}}
     else:
-        result = _result(case, altered, True, "replay reproduces the stored case", steps)
+        result = _result(case_id, altered, True, "replay reproduces the stored case", steps)
     result.open_tasks = open_now
     return result
 
@@ -139,11 +147,6 @@ def _last_writer(steps: list[ReplayStep], keys: set) -> int | None:
     return seq if seq is not None else (steps[-1].seq if steps else None)
 
 
-def _engine_context(case: Case, history) -> dict:
-    """Variables the engine added at start; the stored case data holds them."""
-    return {k: case.data[k] for k in _ENGINE_KEYS if k in case.data}
-
-
 def _match(instance: bpmn.Instance, spec: str, item, id_map: dict) -> str | None:
     used = set(id_map.values())
     for view in instance.ready_user_tasks():
@@ -160,6 +163,6 @@ def _canon(data) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _result(case, altered, matches, detail, steps, failed=(None, None)) -> ReplayResult:
-    return ReplayResult(case.id, altered is None, altered, matches and altered is None, detail, steps,
+def _result(case_id, altered, matches, detail, steps, failed=(None, None)) -> ReplayResult:
+    return ReplayResult(case_id, altered is None, altered, matches and altered is None, detail, steps,
                         failed_seq=failed[0], reason=failed[1])
