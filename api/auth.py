@@ -80,10 +80,14 @@ PASSWORD_CHANGE_ENDPOINTS = {"account.change_password", "auth.logout", "me.me"}
 
 def require_auth() -> None:
     """``before_request`` hook of every protected blueprint; cookie writes must come from our own pages."""
-    current_actor()
+    actor = current_actor()
     if g.zhifa_token.user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         raise PasswordChangeRequired("请先修改密码（管理员已重置您的密码） / change your password first: POST "
                                      "/api/v1/account/password")
+    if actor.read_only and request.method not in SAFE_METHODS and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # before any argument parsing, so an auditor meets 403 on every write whatever the body holds
+        # (their own password excepted)
+        raise Forbidden("审计人员只能查看，不能修改 (auditors have read-only access)")
     check_cookie_write()
 
 

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
+
+from api.schemas.common import PageSchema, UtcDateTime
+from engine.accesslog import ACTIONS
 
 
 class ReplayStepSchema(ma.Schema):
@@ -20,3 +23,25 @@ class ReplaySchema(ma.Schema):
     matches = fields.Boolean(required=True, metadata={"description": "the log reproduces the stored case"})
     detail = fields.String(required=True)
     steps = fields.List(fields.Nested(ReplayStepSchema), required=True)
+
+
+class AccessLogArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    user_id = fields.Integer(validate=validate.Range(min=1, max=2147483647))
+    case_id = fields.Integer(validate=validate.Range(min=1, max=2147483647))
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+
+
+class AccessLogEntrySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    at = UtcDateTime(required=True)
+    user = fields.String(allow_none=True, metadata={"description": "username"})
+    action = fields.String(required=True, metadata={"description": "history | export_pdf | export_zip | replay"})
+    case_id = fields.Integer(allow_none=True)
+    case_number = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class AccessLogPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AccessLogEntrySchema), required=True)

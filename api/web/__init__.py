@@ -9,7 +9,7 @@ from flask import Flask
 
 from api.web import i18n, vendor
 from api.web.blueprint import bp
-from api.web.views import audit, cases, inbox, notifications, search, session, start, supervision, tasks  # noqa: F401
+from api.web.views import audit, cases, history, inbox, notifications, search, session, start, supervision, tasks  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

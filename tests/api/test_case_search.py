@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine import caselist, clock
+from engine.config import ROOT
 from engine.db import transaction
 from engine.deadlines import sweeps
 from engine.deploy import deploy
@@ -25,7 +26,10 @@ def ids(response) -> list[int]:
 @pytest.fixture
 def deadline_process(sessions, test_processes):
     with transaction(sessions) as session:
-        deploy(session, {"audit_deadline.bpmn": (API_DATA / "audit_deadline.bpmn").read_bytes()})
+        deploy(session, {"audit_deadline.bpmn": (API_DATA / "audit_deadline.bpmn").read_bytes(),
+                         # closing a case with a party recomputes the party's colour (engine/entities)
+                         "entity_colour.bpmn": (ROOT / "processes" / "entity_colour.bpmn").read_bytes()},
+               {"entity_colour.dmn": (ROOT / "processes" / "entity_colour.dmn").read_bytes()})
 
 
 @pytest.fixture

@@ -70,3 +70,32 @@ def test_case_page_warns_auditors_of_data_altered_in_sql(client, web_login, star
     # what the auditor saw is recorded: the search finds it as altered
     listed = client.get("/cases", query_string={"integrity": "altered"}).get_data(as_text=True)
     assert case["number"] in listed
+
+
+def test_history_page_words_and_access_log(client, web_login, start, sessions, auth):
+    import json
+    case = start("cn_officer1", "chengnan", party=WANG, data={"summary": "占道经营"})
+    task = case["tasks"][0]["id"]
+    h = auth("cn_officer1")
+    assert client.post(f"/api/v1/tasks/{task}/claim", headers=h).status_code == 200
+    assert client.post(f"/api/v1/tasks/{task}/complete", json={"data": {"decision": "violation", "note": "属实"}},
+                       headers=h).status_code == 200
+    web_login("auditor")
+    html = client.get(f"/cases/{case['id']}/history").get_data(as_text=True)
+    steps = json.loads(re.search(r'<script type="application/json" id="steps">(.*?)</script>', html, re.S).group(1))
+    labels = [s["label"] for s in steps]
+    assert labels == ["案件发起", "环节到达", "认领", "办结", "流转判断", "环节到达"], labels
+    done = next(s for s in steps if s["element"] == "Check the site" and s["changes"])
+    assert done["who"] and done["role"] == "执法队员" and done["unit"] == "城南街道综合行政执法队"
+    assert {"label": "Decision", "before": "", "after": "Violation"} in done["changes"]
+    assert "Task_check" in done["completed"] and done["active"] == []
+    assert steps[-1]["active"] == ["Task_approve"] and {"Task_check", "Gw"} <= set(steps[-1]["completed"])
+    assert ["Gw", "Task_approve"] in steps[-1]["taken"] and steps[-1]["open"][0]["title"] == "Approve the finding"
+    gateway = next(s for s in steps if s["decision"])
+    assert "走向" in gateway["decision"]
+    assert "查看办理历史" not in html
+    # the view is in the access log an administrator reads
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
+    web_login("admin")
+    log = client.get("/audit/access-log").get_data(as_text=True)
+    assert "查看办理历史" in log and case["number"] in log

@@ -1,0 +1,2 @@
+"""Verifiable case files (卷宗): a PDF for people and a ZIP for machines, checked offline by
+``zhifa verify-archive`` (chain, replay on the bundled process version, every member's SHA-256)."""
