@@ -30,6 +30,7 @@ BENCHMARKS = {
     "sweep": ("bench.sweep", "run_sweep"),
     "files": ("bench.files", "run_files"),  # uploads and documents (issue 12); full run only
     "supervision": ("bench.supervision", "run_supervision"),
+    "audit": ("bench.audit", "run_audit"),
 }
 
 
