@@ -55,6 +55,7 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
     open_tasks: dict[str, OpenTask] = {}
     data: dict = {}
     ended = False
+    passed: set[str] = set()
     out = []
     for ev in history:
         ev_data = ev.data or {}
@@ -73,6 +74,7 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
             for target in ev_data.get("taken") or []:
                 if isinstance(target, str):
                     taken.append([ev.task_spec, target])
+                    passed.add(target)   # scripts and events after a gateway leave no event of their own
         if ev.seq in replayed:
             data = dict(replayed[ev.seq])
         elif ev.type == EventType.TASK_COMPLETED:
@@ -83,6 +85,6 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
             changes = [(k, None, v) for k, v in sorted(data.items()) if k not in hidden]
         active = sorted({t.spec for t in open_tasks.values()})
         out.append(Step(ev.seq, ev.type, ev.at, ev.actor_id, ev.task_id, ev.task_spec, ev_data,
-                        completed=sorted(done - set(active)), active=active, visits=dict(visits),
+                        completed=sorted((done | passed) - set(active)), active=active, visits=dict(visits),
                         taken=[list(t) for t in taken], changes=changes, open_tasks=list(open_tasks.values()), ended=ended))
     return out

@@ -101,7 +101,14 @@
     if (!viewer) { return; }
     ready = false; el.dataset.ready = 'false';
     fetch(src, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
-      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function (xml) {
+        // lanes are named by role key in the BPMN; show the role's name
+        var lanes = JSON.parse(document.getElementById('lane-names').textContent);
+        xml = xml.replace(/(<(?:bpmn:)?lane\b[^>]*\bname=")([^"]*)"/g, function (m, head, name) {
+          return head + (lanes[name] || name) + '"';
+        });
+        return viewer.importXML(xml);
+      })
       .then(function () {
         var canvas = viewer.get('canvas');
         if (!canvas.getRootElement().children.length) { throw new Error('no diagram'); }

@@ -107,7 +107,7 @@ def history_page(case_id):
     accesslog.record(db(), me, "history", case)
     db().commit()
     return render_template("history.html", case=case, version=version, steps=rows, diagrams=diagrams,
-                           present=present, replay_ok=result.matches, replay_detail=result.detail)
+                           present=present, lane_names={r: _role(r) for r in zh.ROLES}, replay_ok=result.matches, replay_detail=result.detail)
 
 
 @bp.get("/cases/<int:case_id>/diagram/<int:version_id>.bpmn", endpoint="called_diagram")
