@@ -16,13 +16,19 @@ from api.web.blueprint import bp
 from api.web.guard import actor, login_required
 from api.web.i18n import current_language
 from api.web.views.audit import AUDIT_LINKS
-from api.web.views.cases import EVENT_LABELS
 from engine import accesslog, cases, events, history, integrity, labels
 from engine.archive import words as zh
 from engine.archive.record import element_names
 from engine.models import HumanTask, ProcessVersion
 from engine.replay import replay
 
+EVENT_LABELS = {
+    "case_started": _l("Case started"), "task_ready": _l("Task ready"), "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task released"), "task_assigned": _l("Task assigned"), "task_completed": _l("Task completed"),
+    "task_cancelled": _l("Task cancelled"), "gateway_decided": _l("Route decided"),
+    "decision_evaluated": _l("Decision table evaluated"), "timer_fired": _l("Timer fired"),
+    "case_ended": _l("Case closed"),
+}
 MORE_EVENTS = {
     "clock_started": _l("Deadline started"), "clock_paused": _l("Deadline paused"),
     "clock_resumed": _l("Deadline resumed"), "clock_extended": _l("Deadline extended"),
