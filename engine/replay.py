@@ -17,7 +17,7 @@ from engine.errors import WorkflowFailed
 from engine.models import Case, ProcessVersion
 from engine.statuses import EventType
 
-_ENGINE_KEYS = ("handling_unit", "org", "case_number", "case_id", "party")
+_ENGINE_KEYS = ("handling_unit", "org", "case_number", "case_id", "party", "party_kind")
 
 
 @dataclass

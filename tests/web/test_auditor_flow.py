@@ -18,15 +18,16 @@ from tests.web.test_officer_flow import login, logout, resident_id
 pytestmark = pytest.mark.browser
 
 PARTY = "赵晓燕"
-RECORD = {"credentials_shown": True, "facts": "当事人在人行道随意丢弃垃圾", "legal_basis": "《城市市容和环境卫生管理条例》",
-          "statement_summary": "当事人承认", "party_kind": "person", "penalty_kind": "fine", "fine_amount": 150}
+RECORD = {"credentials_shown": True, "rights_informed": True, "facts": "当事人在人行道随意丢弃垃圾", "legal_basis": "《城市市容和环境卫生管理条例》",
+          "statement_summary": "当事人承认", "penalty_kind": "fine", "fine_amount": 150}
 
 
 def decision(method):
-    return {"decision_number": "城南当罚〔2026〕9号", "party_name": PARTY, "violation": "随意丢弃垃圾",
+    extra = {"cash_collected_on": "2026-11-29"} if method == "cash" else {}
+    return extra | {"decision_number": "城南当罚〔2026〕9号", "party_name": PARTY, "violation": "随意丢弃垃圾",
             "decision_basis": "《城市市容和环境卫生管理条例》第三十四条", "decided_fine": 150, "payment_method": method,
             "payment_deadline": "2026-12-15", "remedy": "60日内申请行政复议或6个月内提起行政诉讼",
-            "agency_name": "城南街道办事处", "decided_on": "2026-11-30", "decided_place": "人民路",
+            "agency_name": "城南街道办事处", "decided_on": "2026-11-29", "decided_place": "人民路",
             "officer_signature": "何平"}
 
 
@@ -46,7 +47,7 @@ def _do(engine_sessions, case_id, spec, username, data):
 def prepare(engine_sessions) -> tuple[int, str, int, str]:
     with transaction(engine_sessions) as session:
         case = cases.start_case(session, _actor(session, "cn_officer1"), "simple_procedure", "chengnan",
-                                {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-11-30"},
+                                {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-11-28"},
                                 party={"kind": "person", "name": PARTY, "id_number": resident_id("33010219850315242")})
         traced, traced_number = case.id, case.number
     _do(engine_sessions, traced, "Task_OnSiteRecord", "cn_officer1", RECORD)
