@@ -1,14 +1,14 @@
 """auditors' workspace: case integrity verdicts, access log, case search indexes
 
 Revision ID: i14_audit
-Revises: i12_documents
+Revises: i13_bundles
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'i14_audit'
-down_revision = 'i12_documents'
+down_revision = 'i13_bundles'
 branch_labels = None
 depends_on = None
 
