@@ -8,6 +8,7 @@ on-site inspection date (interval by colour, configuration).
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from engine.entities.config import settings
 from engine.models import (Case, CaseEvent, CaseParty, CaseReview, ColourChange, EntityProfile, HumanTask, Party,
                            ProcessVersion, Unit)
 from engine.statuses import CaseState, EventType
+
+log = logging.getLogger(__name__)
 
 REVERSED = ("reversed", "confirmed_illegal")  # a penalty set aside in 复议/诉讼 no longer counts
 
@@ -118,6 +121,11 @@ def _colour_specs(session: Session) -> bpmn.Specs:
     return _SPECS[version_id]
 
 
+def _colour_table_deployed(session: Session) -> bool:
+    key = settings().colour_process
+    return session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_key == key).limit(1)) is not None
+
+
 def evaluate(session: Session, inputs: dict) -> tuple[str, str]:
     """Run the deployed colour table (latest version) on ``inputs`` → (colour, reason)."""
     instance = bpmn.Instance.start(_colour_specs(session), inputs)
@@ -193,6 +201,10 @@ def after_step(session: Session, case: Case, completed_task_id: str | None, ende
             if task is not None and task.task_spec in specs:
                 trigger = "inspection"
     if trigger is None:
+        return
+    if not _colour_table_deployed(session):
+        # No colour table in service (a bureau that has not deployed entity_colour): the step itself must not fail.
+        log.warning("三色赋码 skipped for case %s: no %s table deployed", case.id, settings().colour_process)
         return
     if ended and case.process_key == settings().inspection_process:
         trigger = "inspection"

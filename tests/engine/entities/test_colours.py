@@ -111,3 +111,20 @@ def test_the_table_decides_major_hazard_and_poor_credit(sessions, deployed):
         assert colours.evaluate(session, dict(base, complaints_12m=2)) == ("yellow", "12个月内多次被投诉举报")
         assert colours.evaluate(session, dict(base, credit="normal")) == ("yellow", "不满足绿码条件，常规抽查")
         assert colours.evaluate(session, dict(base, penalties_24m=1)) == ("yellow", "不满足绿码条件，常规抽查")
+
+
+def test_case_closes_when_no_colour_table_is_deployed(sessions, actor, deployed):
+    """三色赋码 is an addition to the step, not a condition of it: without a colour table the case still closes."""
+    from sqlalchemy import delete
+
+    from engine.models import Case, ProcessVersion
+    from engine.statuses import CaseState
+
+    clock.freeze(datetime(2026, 5, 26, 2, 0, tzinfo=timezone.utc))
+    run = closed_penalty_case(sessions, actor)
+    with transaction(sessions) as session:
+        session.execute(delete(ProcessVersion).where(ProcessVersion.process_key == "entity_colour"))
+    run.do("Task_ClosureApproval", "cn_head", ordinary.closure())
+    assert profile_of(sessions, ordinary.PERSON["id_number"]) is None  # nothing decided, nothing failed
+    with sessions() as session:
+        assert session.get(Case, run.case_id).state == CaseState.COMPLETED
