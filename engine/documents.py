@@ -23,7 +23,7 @@ from engine.attachments import Target
 from engine.deadlines.calendar import local_date
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.events import EventLog
-from engine.models import Attachment, Case, Document, HumanTask, Unit, User
+from engine.models import Attachment, Case, Document, HumanTask, ProcessVersion, Unit, User
 from engine.org import Actor
 from engine.runtime import lock_case
 from engine.statuses import EventType, Role, TaskState
@@ -103,7 +103,9 @@ def issue(session: Session, case: Case, kind: str, data: dict, *, task: HumanTas
                    issued_by=actor_id or None, issued_at=now)
     session.add(doc)
     session.flush()
-    content = pdf.render_pdf(spec["template"], _context(session, case, unit, doc, data, task, actor_id))
+    version = session.get(ProcessVersion, case.process_version_id)
+    templates = (version.bundle or {}).get("documents") if version is not None else None
+    content = pdf.render_pdf(spec["template"], _context(session, case, unit, doc, data, task, actor_id), templates)
     sha, size = blobs.store_bytes(session, content, "pdf")
     target = Target("document", str(doc.id), case.unit_id, case.id, task.id if task else None)
     att = Attachment(sha256=sha, size=size, type_code="pdf", media_type="application/pdf", category="pdf",

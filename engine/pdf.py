@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.config import ROOT
@@ -137,19 +137,28 @@ def option_label(value, key: str) -> str:
     return _option_labels(str(documents_dir().parent)).get(key, {}).get(str(value), str(value))
 
 
-@lru_cache(maxsize=4)
-def _env(directory: str) -> SandboxedEnvironment:
+def _make_env(loader) -> SandboxedEnvironment:
     # missing values render empty: a document shows a blank line rather than failing the step
-    env = SandboxedEnvironment(loader=FileSystemLoader(directory), autoescape=select_autoescape(default=True))
+    env = SandboxedEnvironment(loader=loader, autoescape=select_autoescape(default=True))
     env.filters.update(cn_date=cn_date, yuan=yuan, rmb_upper=rmb_upper, yes_no=yes_no, opt=option_label)
     return env
 
 
-def render_html(template: str, context: dict) -> str:
+@lru_cache(maxsize=4)
+def _env(directory: str) -> SandboxedEnvironment:
+    return _make_env(FileSystemLoader(directory))
+
+
+def render_html(template: str, context: dict, sources: dict[str, str] | None = None) -> str:
+    """Render ``template``; with ``sources`` (a process version's templates) those win over ``forms/documents/``,
+    so a case's documents follow the templates of the version it runs on."""
+    if sources:
+        env = _make_env(ChoiceLoader([DictLoader(dict(sources)), FileSystemLoader(str(documents_dir()))]))
+        return env.get_template(template).render(**context)
     return _env(str(documents_dir())).get_template(template).render(**context)
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict, sources: dict[str, str] | None = None) -> bytes:
     from weasyprint import HTML
-    html = render_html(template, context)
+    html = render_html(template, context, sources)
     return HTML(string=html, base_url=str(documents_dir())).write_pdf()

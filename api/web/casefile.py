@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from api.db import session as db
 from api.web import present
 from api.web.i18n import current_language
-from engine import attachments, documents, events, forms
+from engine import attachments, bundles, documents, events, forms
 from engine.errors import EngineError
 from engine.models import Case, HumanTask, ProcessVersion, User
 from engine.statuses import EventType
@@ -61,11 +61,13 @@ def _walk(components):
         yield from _walk(comp.get("components"))
 
 
-def _form_fields(form_key: str | None) -> list[dict]:
+def _form_fields(form_key: str | None, version: ProcessVersion | None = None) -> list[dict]:
+    """The form's fields as the case's process version deployed it (labels of that version, not today's)."""
     if not form_key:
         return []
     try:
-        return [c for c in _walk(forms.load_form(form_key).get("components")) if c.get("key")]
+        form = bundles.form_of(version, form_key) if version is not None else forms.load_form(form_key)
+        return [c for c in _walk((form or {}).get("components")) if c.get("key")]
     except EngineError:
         return []
 
@@ -125,9 +127,9 @@ def _person_by_username(username) -> str:
     return user.display_name if user else str(username)
 
 
-def entries(form_key: str | None, data: dict) -> list[Entry]:
+def entries(form_key: str | None, data: dict, version: ProcessVersion | None = None) -> list[Entry]:
     out = []
-    for comp in _form_fields(form_key):
+    for comp in _form_fields(form_key, version):
         if comp.get("type") in forms.DISPLAY_TYPES or comp["key"] not in data:
             continue
         text = format_value(comp, data[comp["key"]])
@@ -150,7 +152,8 @@ def build(case: Case) -> dict:
     opening = Section(_("Case registration"), who=user_label(case.created_by), at=case.opened_at)
     start_ev = next((e for e in history if e.type == EventType.CASE_STARTED), None)
     if start_ev is not None:
-        opening.entries = entries((version.properties or {}).get("startForm"), (start_ev.data or {}).get("data") or {})
+        opening.entries = entries((version.properties or {}).get("startForm"), (start_ev.data or {}).get("data") or {},
+                                  version)
     opening.files = [f for f in uploads if f.task_id is None]
     sections = [opening]
     for ev in history:
@@ -159,7 +162,7 @@ def build(case: Case) -> dict:
         task = tasks.get(ev.task_id)
         title = (task.title if task else None) or names.get(ev.task_spec) or _("Step")
         sec = Section(title, who=user_label(ev.actor_id), at=ev.at, task_id=ev.task_id)
-        sec.entries = entries(task.form_key if task else None, (ev.data or {}).get("data") or {})
+        sec.entries = entries(task.form_key if task else None, (ev.data or {}).get("data") or {}, version)
         sec.files = [f for f in uploads if f.task_id == ev.task_id]
         sec.documents = [d for d in docs if d.task_id == ev.task_id]
         sections.append(sec)

@@ -147,3 +147,23 @@ def test_concurrent_allocation_has_no_gaps_or_duplicates(sessions, backend):
                                          (100010000, "人民币壹亿零壹万元整"), (0, "人民币零元整")])
 def test_amounts_in_capitals(amount, text):
     assert rmb_upper(amount) == text
+
+
+def test_documents_follow_the_templates_of_the_case_version(sessions, actor, deployed):
+    """A case's documents are rendered from its process version's bundle, not from today's forms/documents/."""
+    from engine.models import Case, ProcessVersion
+
+    run = CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_officer1", SIMPLE_INTAKE, party=PERSON)
+    with transaction(sessions) as s:
+        version = s.get(ProcessVersion, s.get(Case, run.case_id).process_version_id)
+        bundle = dict(version.bundle)
+        templates = dict(bundle["documents"])
+        assert "on_spot_decision.html" in templates
+        templates["on_spot_decision.html"] = templates["on_spot_decision.html"].replace(
+            "执法人员签名", "本版本模板执法人员签名", 1)
+        bundle["documents"] = templates
+        version.bundle = bundle  # as if that version had been deployed with this template
+    run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 50))
+    run.do("Task_OnSpotDecision", "cn_officer1", on_spot(50))
+    [doc] = docs(sessions, run.case_id)
+    assert "本版本模板" in pdf_text(sessions, doc)
