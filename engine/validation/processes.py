@@ -10,7 +10,10 @@ USER_TASK_PROPERTIES = ("formKey", "unit", "role", "deadline", "deadlineLabel", 
 # Statutory rules on a task (engine/rules.py): "rule:<name>", "ruleMessage:<name>:<rule>" — families, not names.
 RULE_PREFIXES = ("rule:", "ruleMessage:")
 PROCESS_PROPERTIES = ("startRoles", "startForm", "caseDeadline", "caseDeadlineLabel", "caseDeadlineFrom",
-                      "caseDeadlineUntil", "caseDeadlineExtensionFrom")
+                      "caseDeadlineUntil", "caseDeadlineExtensionFrom", "caseDeadlineExtension")
+# Period clocks (engine/deadlines/periods.py: "period:<name>" and its From/Label/Until/ExtensionFrom) and the start
+# form's statutory rules are families of process properties.
+PROCESS_PREFIXES = ("period:", "periodFrom:", "periodLabel:", "periodUntil:", "periodExtensionFrom:") + RULE_PREFIXES
 FLAGS = ("pausesCaseClock", "twoOfficers", "notInvestigator")
 FLOW_NODES = ("userTask", "scriptTask", "businessRuleTask", "serviceTask", "manualTask", "receiveTask", "sendTask",
               "task", "callActivity", "subProcess", "startEvent", "endEvent", "intermediateCatchEvent",
@@ -54,7 +57,7 @@ def check_process(proc: ProcessInfo, index: Index, report: Report, forms: dict, 
                   lane_map: dict[str, str]) -> None:
     props = proc.properties
     for name in props:
-        if name not in PROCESS_PROPERTIES:
+        if name not in PROCESS_PROPERTIES and not name.startswith(PROCESS_PREFIXES):
             report.warning("unknown-property", proc.file, proc.id, proc.name, f"平台不读取流程属性 {name}",
                            f"the platform reads no process property {name!r}")
     start_roles = [r.strip() for r in props.get("startRoles", "").split(",") if r.strip()]

@@ -25,6 +25,8 @@ def test_shipped_procedures_have_no_errors_and_parse():
     assert report.errors == []
     assert {p.key for p in report.parsed} >= {"escalated_procedure", "joint_inspection", "ordinary_procedure",
                                               "simple_procedure"}
+    # every property the shipped procedures declare is one the platform reads (period clocks, rules, extensions)
+    assert [(p.element, p.en) for p in report.problems if p.code == "unknown-property"] == []
 
 
 def test_clean_diagram_passes():
