@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api.db import session as db
 from api.web import present
-from engine.models import Case
+from engine.models import Case, Lead
 
 
 def _reason(parent: Case) -> str:
@@ -59,4 +59,9 @@ def links(case: Case) -> list[dict]:
         parent = db().get(Case, case.parent_case_id)
         if parent is not None:
             out.append({"kind": "parent", "text": _parent_text(_reason(parent)), "cases": [_link(parent)]})
+    for lead in db().scalars(select(Lead).where(Lead.case_id == case.id).order_by(Lead.id)):
+        # the lead's number only; following the link checks the lead's own scope (reporters stay protected)
+        out.append({"kind": "parent", "text": _("Opened from the lead"),
+                    "cases": [{"href": url_for("intake.lead", lead_id=lead.id), "number": lead.number,
+                               "procedure": _("Lead"), "unit": present.unit_name(lead.unit_id)}]})
     return out

@@ -43,6 +43,15 @@ def test_hotline_lead_about_stall_in_chengnan_becomes_simple_case(client, auth, 
     assert [e["type"] for e in events] == ["received", "routed", "dispatched", "accepted"]
     assert client.get(f"/api/v1/leads/{lead_id}/events/verify", headers=leader).json["intact"] is True
 
+    # the case page links back to the lead it came from (web session of the township's leader)
+    client.get("/login")
+    with client.session_transaction() as s:
+        csrf = s.get("web_csrf")
+    assert client.post("/login", data={"username": "cn_leader", "password": "zhifa-demo",
+                                       "csrf_token": csrf}).status_code == 302
+    page = client.get(f"/cases/{r.json['case_id']}").get_data(as_text=True)
+    assert "本案来自线索" in page and f'href="/intake/leads/{lead_id}"' in page and status["number"] in page
+
 
 def test_not_delegated_matter_goes_to_county_bureau_and_its_squad_opens_the_case(client, auth, channel_key):
     r = client.post("/api/v1/channel/leads", headers=channel_key("grid"), json={
