@@ -74,12 +74,22 @@ def _walk(components: list, out: Labels) -> None:
 
 
 def for_version(version: ProcessVersion, forms_dir=None) -> Labels:
+    """Field labels and options of the version's forms — from its bundle (what the case ran with), or read from
+    ``forms/`` for versions deployed before bundles."""
+    from engine import bundles  # deferred: bundles pulls in the validation package
+
     out = Labels()
+    pinned = bundles.version_forms(version) if forms_dir is None else None
     for key in form_keys(version):
-        try:
-            form = forms.load_form(key, forms_dir)
-        except EngineError:
-            continue
+        if pinned is not None:
+            form = pinned.get(key)
+            if form is None:
+                continue
+        else:
+            try:
+                form = forms.load_form(key, forms_dir)
+            except EngineError:
+                continue
         out.forms[key] = form
         _walk(form.get("components"), out)
     return out
