@@ -129,7 +129,7 @@ def _task_context(view: bpmn.UserTaskView) -> dict:
     for name in filter(None, (n.strip() for n in view.properties.get("context", "").split(","))):
         if name in view.data:
             ctx[name] = view.data[name]
-    return bpmn._json_safe(ctx)
+    return bpmn.json_safe(ctx)
 
 
 def _sync_timers(session: Session, case: Case, instance: bpmn.Instance, now) -> None:
