@@ -39,6 +39,7 @@ class Step:
     changes: list[tuple[str, object, object]] = field(default_factory=list)   # key, before, after
     open_tasks: list[OpenTask] = field(default_factory=list)
     ended: bool = False          # the case has ended by this step
+    derived: dict | None = None  # a decision event recorded before rules were kept: its rule + inputs per replay
 
 
 def _canon(value) -> str:
@@ -49,6 +50,8 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
     """One :class:`Step` per event. ``replay_steps`` (from :func:`engine.replay.replay`) supply the data after
     each completion/timer; without them the data is what the events recorded (start data + submissions)."""
     replayed = {s.seq: s.data for s in (replay_steps or [])}
+    decided = {s.seq: list(getattr(s, "decisions", None) or []) for s in (replay_steps or [])}
+    pending: list[dict] = []     # decision tables the replay evaluated in the last replayed step, in order
     done: set[str] = set()
     visits: dict[str, int] = {}
     taken: list[list[str]] = []
@@ -75,7 +78,15 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
                 if isinstance(target, str):
                     taken.append([ev.task_spec, target])
                     passed.add(target)   # scripts and events after a gateway leave no event of their own
+        derived = None
+        if ev.type == EventType.DECISION_EVALUATED:
+            at = next((i for i, d in enumerate(pending) if d.get("spec") == ev.task_spec), None)
+            twin = pending[at] if at is not None else None
+            del pending[:(at + 1) if at is not None else 0]
+            if twin is not None and "rules" not in ev_data and "rules" in twin:
+                derived = {k: v for k, v in twin.items() if k != "spec"}
         if ev.seq in replayed:
+            pending = decided.get(ev.seq, [])
             data = dict(replayed[ev.seq])
         elif ev.type == EventType.TASK_COMPLETED:
             data = {**data, **(ev_data.get("data") or {})}
@@ -86,5 +97,6 @@ def steps(history, replay_steps=None, hidden=("org", "spawn_cases")) -> list[Ste
         active = sorted({t.spec for t in open_tasks.values()})
         out.append(Step(ev.seq, ev.type, ev.at, ev.actor_id, ev.task_id, ev.task_spec, ev_data,
                         completed=sorted((done | passed) - set(active)), active=active, visits=dict(visits),
-                        taken=[list(t) for t in taken], changes=changes, open_tasks=list(open_tasks.values()), ended=ended))
+                        taken=[list(t) for t in taken], changes=changes, open_tasks=list(open_tasks.values()), ended=ended,
+                        derived=derived))
     return out

@@ -14,7 +14,8 @@ from engine.models import ProcessVersion
 
 _KEY = re.compile(r'(?:formKey|startForm)"?\s*(?:value=|:\s*)"([A-Za-z0-9_\-]+)"')
 ENGINE_LABELS = {"handling_unit": "承办单位", "case_number": "案件编号", "case_id": "案件序号", "party": "当事人",
-                 "investigators": "承办人", "spawn_cases": "移送/另案", "org": "机构"}
+                 "investigators": "承办人", "spawn_cases": "移送/另案", "org": "机构", "party_kind": "当事人类型"}
+ENGINE_OPTIONS = {"party_kind": {"person": "自然人", "organisation": "法人或其他组织"}}   # set by the engine, not a form
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Labels:
         return self.fields.get(key) or ENGINE_LABELS.get(key) or key
 
     def value(self, key: str, value) -> str:
-        options = self.options.get(key) or {}
+        options = self.options.get(key) or ENGINE_OPTIONS.get(key) or {}
         if isinstance(value, list):
             return "、".join(options.get(str(v), _text(v)) for v in value)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) in options:

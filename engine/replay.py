@@ -27,6 +27,7 @@ class ReplayStep:
     task_spec: str | None
     open_tasks: list[str]
     data: dict
+    decisions: list[dict] = field(default_factory=list)   # decision tables evaluated in this step (rule + inputs)
 
 
 @dataclass
@@ -82,7 +83,7 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 initial = dict(ev.data.get("data") or {})
                 initial.update({k: stored_data[k] for k in _ENGINE_KEYS if k in stored_data})
                 instance = bpmn.Instance.start(specs, initial)
-                instance.run()
+                records = instance.run()
             elif ev.type == EventType.TASK_READY:
                 ready_item[ev.task_id] = (ev.data.get("context") or {}).get("item")
                 continue
@@ -93,13 +94,14 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                                    steps, failed=(ev.seq, "step"))
                 id_map[ev.task_id] = target
                 instance.complete(target, (ev.data or {}).get("data") or {})
-                instance.run()
+                records = instance.run()
             elif ev.type == EventType.TIMER_FIRED and instance is not None:
-                instance.fire_due_timers()
+                records = instance.fire_due_timers()
             else:
                 continue
             steps.append(ReplayStep(ev.seq, ev.type, ev.task_spec,
-                                    [t.spec for t in instance.ready_user_tasks()], _visible(instance.data)))
+                                    [t.spec for t in instance.ready_user_tasks()], _visible(instance.data),
+                                    [dict(r.data, spec=r.spec) for r in records if r.kind == "decision"]))
     except WorkflowFailed as exc:
         return _result(case_id, altered, False, f"replay failed: {exc.detail}", steps,
                        failed=(ev.seq if ev is not None else None, "engine"))

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, events, integrity, labels
+from engine import clock, decisionwords, events, integrity, labels
 from engine.archive import words
 from engine.models import Case, HumanTask, ProcessVersion, Unit, User
 from engine.statuses import TaskState
@@ -139,6 +139,14 @@ def load(session: Session, case: Case, exported_by: str = "", read_blob=None) ->
                                                                      if ev.task_id in tasks else "")})
     steps = []
     for ev in history:
+        if ev.type == "decision_evaluated":
+            said = decisionwords.describe(ev.data or {}, "zh", lambda k, v: found.value(k, v) if k else None,
+                                          found.label)
+            steps.append({"seq": ev.seq, "title": f"决策表判定：{names.get(ev.task_spec or '', ev.task_spec or '')}",
+                          "who": "系统", "at": local_text(ev.at), "role": "", "unit": "", "fields": [],
+                          "lines": [f"结果：{said.result}", *said.rules]
+                          + ([f"输入值：{said.inputs}"] if said.inputs else [])})
+            continue
         if ev.type != "task_completed":
             continue
         task = tasks.get(ev.task_id)

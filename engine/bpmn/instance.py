@@ -17,6 +17,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import budget
+from engine.bpmn import decisions as _decisions
 from engine.bpmn.parse import Specs
 from engine.bpmn.setup import script_engine as _script_engine, serializer as _serializer
 from engine.bpmn.tree import calling_element as _calling_element, compact_workflow as _compact_workflow
@@ -115,7 +116,7 @@ class Instance:
             elif isinstance(spec, BusinessRuleTask):
                 records.append(StepRecord("decision", str(task.id), spec.bpmn_id, {"result": json_safe(
                     {k: v for k, v in task.data.items() if k not in (task.parent.data if task.parent else {})
-                     or task.parent.data.get(k) != v})}))
+                     or task.parent.data.get(k) != v}), **_decisions.explanation(task)}))
 
         try:
             while True:

@@ -9,10 +9,12 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.bpmn.util import task as _bpmn_task_util
 from SpiffWorkflow.util import task as _task_util
 
 from engine import clock
+from engine.bpmn.decisions import ExplainingBusinessRuleTaskConverter
 from engine.scripting import make_script_engine
 
 # Trap 1: SpiffWorkflow's task iterator stops silently at tree depth 1000 (~250 loop iterations).
@@ -54,6 +56,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[BusinessRuleTask] = ExplainingBusinessRuleTaskConverter   # notes the matched rule (engine/bpmn/decisions)
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 

@@ -86,6 +86,33 @@ def test_grading_records_a_chinese_label_and_the_decision_event(sessions, decide
         evs = events.history(session, data["case_id"])
     decided = [e for e in evs if e.type == "decision_evaluated"]
     assert len(decided) == 1 and decided[0].data["result"]["case_level"] == "township_bureau_review"
+    # the log says which rule decided, with its conditions as the table writes them, and on which values
+    recorded = decided[0].data
+    assert [r["number"] for r in recorded["rules"]] == [5]
+    assert recorded["rules"][0]["description"] == "普通程序且触发法制审核：镇街办、执法局审"
+    assert {c["label"]: c["test"] for c in recorded["rules"][0]["when"]} == {
+        "涉嫌犯罪": "False", "属下放乡镇事项": "True", "疑难/专业/跨区域": "False", "程序": '"ordinary"',
+        "需法制审核": "True"}
+    assert {i["label"]: i["value"] for i in recorded["inputs"]} == {
+        "涉嫌犯罪": False, "属下放乡镇事项": True, "疑难/专业/跨区域": False, "程序": "ordinary", "需法制审核": True}
+    from engine.decisionwords import describe
+    said = describe(recorded, value_words=lambda key, value: {"ordinary": "普通程序"}.get(value))
+    assert said.rules == ["第 5 条规则：涉嫌犯罪 = 否 且 属下放乡镇事项 = 是 且 疑难/专业/跨区域 = 否 且 程序 = 普通程序 "
+                          "且 需法制审核 = 是 → 普通程序且触发法制审核：镇街办、执法局审"]
+    assert "需法制审核 = 是" in said.inputs and said.result == "办案层级名称 = 镇街办、执法局审"
+    assert describe({"result": {"case_level": "county"}}).recorded is False   # an event from before: result only
+
+
+def test_a_threshold_rule_reads_as_a_comparison(sessions, decide):
+    data = decide("review_trigger", major_public_interest=False, complex_case=False, hearing_eligible=False,
+                  party_kind="organisation", fine_amount=60000)
+    from engine import events
+    from engine.decisionwords import describe
+    with sessions() as session:
+        (decided,) = [e for e in events.history(session, data["case_id"]) if e.type == "decision_evaluated"]
+    said = describe(decided.data)
+    assert len(said.rules) == 1 and "罚款金额（元） ≥ 50000" in said.rules[0], said.rules
+    assert "罚款金额（元） = 60000" in said.inputs
 
 
 def hearing(decide, kind="person", fine=0, confiscation=0, revoke=False, close=False):
@@ -132,3 +159,39 @@ def test_simple_procedure_caps(decide):
     assert caps(decide, "fine", "person", 201) == (False, False)
     assert caps(decide, "fine", "organisation", 3000) == (True, False)
     assert caps(decide, "fine", "organisation", 3001) == (False, False)
+
+
+def test_case_file_states_the_matched_rule(sessions, decide):
+    """The 卷宗's process record lists the decision with its rule and inputs (and the history's steps do too)."""
+    from engine import events, history
+    from engine.archive import record
+    from engine.models import Case
+    data = decide("case_grading", suspected_crime=True, delegated_to_township=True, difficult_case=False,
+                  procedure_kind="ordinary", legal_review_required=False)
+    with sessions() as session:
+        rec = record.load(session, session.get(Case, data["case_id"]))
+        steps = history.steps(events.history(session, data["case_id"]))
+    (step,) = [s for s in rec.steps if s["title"].startswith("决策表判定")]
+    assert step["lines"][1] == "第 1 条规则：涉嫌犯罪 = 是 → 涉嫌犯罪：县执法局办理并移送司法机关", step["lines"]
+    assert step["lines"][2].startswith("输入值：涉嫌犯罪 = 是；属下放乡镇事项 = 是")
+    assert [s.derived for s in steps if s.type == "decision_evaluated"] == [None]   # recorded, nothing derived
+
+
+def test_an_event_from_before_rules_were_kept_gets_them_from_the_replay(sessions, decide):
+    from types import SimpleNamespace
+    from engine import events, history
+    from engine.deploy import specs_for
+    from engine.models import Case, ProcessVersion
+    from engine.replay import replay_log
+    data = decide("case_grading", suspected_crime=False, delegated_to_township=False, difficult_case=False,
+                  procedure_kind="ordinary", legal_review_required=False)
+    with sessions() as session:
+        case = session.get(Case, data["case_id"])
+        specs = specs_for(session.get(ProcessVersion, case.process_version_id))
+        old = [SimpleNamespace(seq=e.seq, type=e.type, at=e.at, actor_id=e.actor_id, task_id=e.task_id,
+                               task_spec=e.task_spec, data={"result": e.data["result"]}
+                               if e.type == "decision_evaluated" else e.data)
+               for e in events.history(session, case.id)]
+        result = replay_log(specs, old, case.id, case.data, True)
+    (step,) = [s for s in history.steps(old, result.steps) if s.type == "decision_evaluated"]
+    assert "rules" not in step.data and [r["number"] for r in step.derived["rules"]] == [2]

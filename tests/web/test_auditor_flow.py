@@ -114,6 +114,12 @@ def test_auditor_searches_steps_through_history_sees_alteration_and_exports(page
     assert page.locator(".djs-element.flow-done").count() >= 2
     assert "squad_leader" not in page.locator("#diagram").inner_text()   # lanes show role names
     shot(page, "audit-03-history-data-diff")
+    # a decision table in words: the rule that matched, with the table's labels, and the values it matched on
+    rule_step = [i for i in range(total) if "简易程序适用判定" in steps.nth(i).inner_text()][0]
+    steps.nth(rule_step).click()
+    said = page.locator("#step-decision").inner_text()
+    assert "条规则：" in said and "处罚种类" in said and "输入值：" in said and "罚款金额" in said, said
+    shot(page, "audit-03b-history-decision-rule")
 
     # downloads
     with page.expect_download() as pdf_info:

@@ -16,7 +16,7 @@ from api.web.blueprint import bp
 from api.web.guard import actor, login_required
 from api.web.i18n import current_language
 from api.web.views.audit import AUDIT_LINKS
-from engine import accesslog, cases, events, history, integrity, labels
+from engine import accesslog, cases, decisionwords, events, history, integrity, labels
 from engine.archive import words as zh
 from engine.archive.record import element_names
 from engine.models import HumanTask, ProcessVersion
@@ -59,6 +59,22 @@ def called_versions(version: ProcessVersion) -> list[ProcessVersion]:
     return found
 
 
+def decision_text(step, names, found: labels.Labels) -> str:
+    """The result, the rule that matched (with the table's labels) and the input values, one per line."""
+    lang = "en" if current_language() == "en" else "zh"
+    value = lambda key, v: found.value(key, v) if key else None  # noqa: E731 — option labels of the forms
+    recorded = step.data if "rules" in step.data else {**(step.derived or {}), "result": step.data.get("result")}
+    said = decisionwords.describe(recorded, lang, value, found.label)
+    lines = [_("Decision table %(name)s: %(result)s", name=names.get(step.spec, step.spec), result=said.result)]
+    lines += said.rules
+    if said.inputs:
+        lines.append(_("Inputs: %(inputs)s", inputs=said.inputs))
+    if step.derived and "rules" not in step.data:
+        lines.append(_("(rule and inputs found by replaying the event log; this step was recorded before they were "
+                       "kept)"))
+    return "\n".join(lines)
+
+
 def _words(step, names, tasks, found: labels.Labels) -> dict:
     task = tasks.get(step.task_id)
     label = EVENT_LABELS.get(step.type) or MORE_EVENTS.get(step.type) or step.type
@@ -69,9 +85,7 @@ def _words(step, names, tasks, found: labels.Labels) -> dict:
         decision = _("%(gateway)s: took the way to %(targets)s", gateway=names.get(step.spec, step.spec),
                      targets="、".join(targets))
     elif step.type == "decision_evaluated":
-        result = step.data.get("result") or {}
-        decision = _("Decision table %(name)s: %(result)s", name=names.get(step.spec, step.spec),
-                     result="；".join(f"{found.label(k)} = {found.value(k, v)}" for k, v in result.items()))
+        decision = decision_text(step, names, found)
     elif step.type == "clock_colour_changed":
         decision = f"{step.data.get('label', '')} {step.data.get('from', '')} → {step.data.get('to', '')}"
     item = (task.context or {}).get("item") if task else None
