@@ -32,7 +32,7 @@ VERDICTS = (INTACT, ALTERED, UNREPLAYABLE)
 class Verdict:
     verdict: str
     step: int | None = None
-    reason: str | None = None      # chain | gap | link | step | data | state | tasks | engine | spec | start
+    reason: str | None = None      # chain | gap | link | step | data | state | tasks | form | engine | spec | start
     detail: dict = field(default_factory=dict)
     events: int = 0
     chain_head: str | None = None
@@ -72,6 +72,8 @@ def verify_case(session: Session, case: Case) -> Verdict:
     detail = {"message": result.detail}
     if result.differences:
         detail["differences"] = result.differences
+    if result.form_mismatch:  # a recorded submission that does not fit its version's form
+        detail["form"] = result.form_mismatch
     verdict = UNREPLAYABLE if result.reason in ("engine", "spec", "start") else ALTERED
     return Verdict(verdict, result.failed_seq, result.reason, detail, len(history), head)
 

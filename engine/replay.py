@@ -15,6 +15,7 @@ from engine import bpmn, clock, events
 from engine.deploy import specs_for
 from engine.errors import WorkflowFailed
 from engine.models import Case, ProcessVersion
+from engine.replayforms import VersionForms
 from engine.statuses import EventType
 
 _ENGINE_KEYS = ("handling_unit", "org", "case_number", "case_id", "party", "party_kind")
@@ -41,11 +42,13 @@ class ReplayResult:
     # Where and why the replay diverged (None when it reproduces the case):
     # reason ∈ step (a recorded completion has no matching ready task), engine (the workflow failed),
     # spec (the process version cannot be loaded), start (no case_started event), data (replayed data
-    # differs from the stored data), state (end state differs), tasks (open tasks differ).
+    # differs from the stored data), state (end state differs), tasks (open tasks differ), form (a recorded
+    # submission does not fit the form of the version in force at its step: engine/replayforms.py).
     failed_seq: int | None = None
     reason: str | None = None
     differences: dict = field(default_factory=dict)   # key → {"stored": …, "replayed": …}
     open_tasks: list[str] = field(default_factory=list)
+    form_mismatch: dict | None = None   # FormMismatch.as_dict(): step, form, fields with labels, zh/en words
 
 
 def replay(session: Session, case: Case, history=None, altered=None, open_specs: list[str] | None = None
@@ -61,15 +64,17 @@ def replay(session: Session, case: Case, history=None, altered=None, open_specs:
     except Exception as exc:  # noqa: BLE001 — a stored spec that no longer loads is a verdict, not a crash
         return _result(case.id, altered, False, f"process version cannot be loaded: {exc}", [],
                        failed=(None, "spec"))
-    return replay_log(specs, history, case.id, case.data or {}, case.state == "completed", altered, open_specs)
+    return replay_log(specs, history, case.id, case.data or {}, case.state == "completed", altered, open_specs,
+                      forms=VersionForms(session, case.process_version_id))
 
 
 def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed: bool, altered=None,
-               open_specs: list[str] | None = None) -> ReplayResult:
+               open_specs: list[str] | None = None, forms: VersionForms | None = None) -> ReplayResult:
     """Re-run a recorded log on ``specs`` and compare with the stored data, end state and open tasks.
 
     ``history`` holds event-like objects (seq, type, at, task_id, task_spec, data): rows from the database,
     or the events of an exported archive (``zhifa verify-archive`` runs this without a database).
+    ``forms`` re-validates every recorded submission against its step's version forms (engine/replayforms.py).
     """
     steps: list[ReplayStep] = []
     ready_item: dict[str, object] = {}  # task id → multi-instance item, from task_ready events
@@ -80,6 +85,9 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
         for ev in history:
             clock.freeze(ev.at)
             if ev.type == EventType.CASE_STARTED:
+                mismatch = forms and forms.check(ev, forms.start_form(ev), None, {}, ev.data.get("data") or {})
+                if mismatch:
+                    return _mismatch(case_id, altered, steps, mismatch)
                 initial = dict(ev.data.get("data") or {})
                 initial.update({k: stored_data[k] for k in _ENGINE_KEYS if k in stored_data})
                 instance = bpmn.Instance.start(specs, initial)
@@ -88,12 +96,17 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 ready_item[ev.task_id] = (ev.data.get("context") or {}).get("item")
                 continue
             elif ev.type == EventType.TASK_COMPLETED and instance is not None:
-                target = _match(instance, ev.task_spec, ready_item.get(ev.task_id), id_map)
-                if target is None:
+                view = _match(instance, ev.task_spec, ready_item.get(ev.task_id), id_map)
+                if view is None:
                     return _result(case_id, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}",
                                    steps, failed=(ev.seq, "step"))
-                id_map[ev.task_id] = target
-                instance.complete(target, (ev.data or {}).get("data") or {})
+                submission = (ev.data or {}).get("data") or {}
+                mismatch = forms and forms.check(ev, view.properties.get("formKey"), view.title, view.properties,
+                                                 submission)
+                if mismatch:
+                    return _mismatch(case_id, altered, steps, mismatch)
+                target = id_map[ev.task_id] = view.id
+                instance.complete(target, submission)
                 records = instance.run()
             elif ev.type == EventType.TIMER_FIRED and instance is not None:
                 records = instance.fire_due_timers()
@@ -149,12 +162,19 @@ def _last_writer(steps: list[ReplayStep], keys: set) -> int | None:
     return seq if seq is not None else (steps[-1].seq if steps else None)
 
 
-def _match(instance: bpmn.Instance, spec: str, item, id_map: dict) -> str | None:
+def _match(instance: bpmn.Instance, spec: str, item, id_map: dict) -> bpmn.UserTaskView | None:
     used = set(id_map.values())
     for view in instance.ready_user_tasks():
         if view.spec == spec and view.id not in used and (item is None or view.multi_instance_item == item):
-            return view.id
+            return view
     return None
+
+
+def _mismatch(case_id, altered, steps, mismatch) -> ReplayResult:
+    zh, en = mismatch.words()
+    result = _result(case_id, altered, False, f"{zh} ({en})", steps, failed=(mismatch.seq, "form"))
+    result.form_mismatch = mismatch.as_dict()
+    return result
 
 
 def _visible(data: dict) -> dict:

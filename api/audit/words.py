@@ -31,6 +31,11 @@ def summary(verdict: str, step: int | None, reason: str | None, detail: dict | N
         keys = "、".join(labels.get(k, k) for k in (detail.get("differences") or {}))
         return _("Altered at step %(step)d: the stored data differs from what the event log produces (%(keys)s)",
                  step=step_no, keys=keys)
+    if reason == "form":  # the recorded submission does not fit the form of the version in force at that step
+        form = detail.get("form") or {}
+        fields = "、".join(form.get("labels", {}).get(k, k) for k in form.get("fields") or {})
+        return _("Altered at step %(step)d: the recorded submission does not fit the form of its version (%(fields)s)",
+                 step=step_no, fields=fields or form.get("form", ""))
     if reason == "state":
         return _("Altered: the stored end state differs from what the event log produces")
     if reason == "tasks":

@@ -23,6 +23,12 @@ class ReplaySchema(ma.Schema):
     matches = fields.Boolean(required=True, metadata={"description": "the log reproduces the stored case"})
     detail = fields.String(required=True)
     steps = fields.List(fields.Nested(ReplayStepSchema), required=True)
+    failed_seq = fields.Integer(allow_none=True, metadata={"description": "the step where the replay diverged"})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "step | engine | spec | start | data | state | tasks | form (a recorded submission does "
+                       "not fit the form of the version in force at its step)"})
+    form_mismatch = fields.Dict(allow_none=True, metadata={
+        "description": "for reason form: seq, task_spec, form, version, fields (key → messages), labels, zh, en"})
 
 
 class AccessLogArgs(ma.Schema):

@@ -32,7 +32,7 @@ def referenced(procs: list[ProcessInfo]) -> list[tuple[ProcessInfo, object, str 
 
 
 def check(index: Index, procs: list[ProcessInfo], report: Report, provided: set[str]) -> None:
-    used = set()
+    used, engine_started = set(), {}
     for proc, node, decision in referenced(procs):
         if decision is None:
             report.error("decision-missing", proc.file, node.get("id"), node.get("name"),
@@ -42,6 +42,9 @@ def check(index: Index, procs: list[ProcessInfo], report: Report, provided: set[
                          f"决策表 {decision} 不在本版本中", f"decision table {decision!r} is not in the bundle")
         else:
             used.add(decision)
+            # a process only the engine starts (startRoles=system, e.g. entity_colour) gets its inputs from it
+            system = proc.properties.get("startRoles", "").strip() == "system"
+            engine_started[decision] = engine_started.get(decision, True) and system
     for did, (file, node) in sorted(index.decisions.items()):
         if did not in used:
             report.warning("decision-unused", file, did, node.get("name"), "没有流程使用这个决策表",
@@ -62,7 +65,7 @@ def check(index: Index, procs: list[ProcessInfo], report: Report, provided: set[
                              f"the restricted script environment refuses the input expression: {exc}")
                 continue
             missing = sorted(used_names(text) - provided - KNOWN_NAMES)
-            if missing and did in used:
+            if missing and did in used and not engine_started.get(did):
                 report.warning("decision-input-unprovided", file, inp.get("id"), label,
                                f"决策表输入用到的 {', '.join(missing)} 没有任何步骤提供（表单、脚本或其他决策表）",
                                f"the input uses {', '.join(missing)}, which no step provides (form, script or table)")

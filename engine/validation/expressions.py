@@ -14,7 +14,8 @@ from engine.validation.problems import Report
 
 # Names every script sees (date, Decimal, len, …): never "unprovided".
 KNOWN_NAMES = set(getattr(sandbox, "SAFE_GLOBALS", {})) | set(getattr(sandbox, "SAFE_BUILTINS", {}))
-ENGINE_VARIABLES = {"handling_unit", "org", "case_number", "case_id", "party", "investigators", "spawn_cases"}
+ENGINE_VARIABLES = {"handling_unit", "org", "case_number", "case_id", "party", "party_kind", "investigators",
+                    "spawn_cases"}  # set by the engine (party_kind from the registered party: engine/cases.py)
 TIMER_KINDS = ("timeDuration", "timeDate", "timeCycle")
 _ISO_LIKE = re.compile(r"^(P|PT|R\d*)[0-9A-Z]*$")
 # Timer expressions are evaluated at deploy time only when they are plain (no arithmetic that could explode).

@@ -14,6 +14,8 @@ from engine import catalog, deploy, drafts, retire, versiondiff
 from engine.models import Membership
 from engine.statuses import Role
 
+from .labels import editor_config
+
 bp = Blueprint("design", __name__, url_prefix="/design", template_folder="../templates")
 bp.before_request(check_csrf)
 
@@ -69,7 +71,7 @@ def retire_procedure(key):
 def editor(draft_id):
     draft = drafts.get(db(), draft_id)
     roles = sorted(set(db().scalars(Membership.__table__.select().with_only_columns(Membership.role).distinct())))
-    return render_template("design/editor.html", draft=draft, roles=roles or list(Role.ALL))
+    return render_template("design/editor.html", draft=draft, config=editor_config(roles or list(Role.ALL)))
 
 
 @bp.get("/<key>/diff", endpoint="diff")

@@ -5,10 +5,9 @@
 // Built by .ci/setup with esbuild into node_modules/.zhifa-build/ (ES modules; the DMN and form editors load on
 // first use) — no third-party code in git.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
-import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, useService } from 'bpmn-js-properties-panel';
-import { TextFieldEntry, SelectEntry, CheckboxEntry, isTextFieldEntryEdited, isSelectEntryEdited,
-  isCheckboxEntryEdited } from '@bpmn-io/properties-panel';
-import { jsx } from '@bpmn-io/properties-panel/preact/jsx-runtime';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import { platformModule, translateModule } from './props.js';
+import { formLabels, decisionChoices, laneMapper, openGeneralGroup } from './choices.js';
 
 const root = document.getElementById('editor');
 const config = JSON.parse(document.getElementById('editor-config').textContent);
@@ -34,122 +33,29 @@ const spiffDescriptor = {
   ],
 };
 
-function is(bo, type) { return bo && bo.$instanceOf && bo.$instanceOf(type); }
-
-function target(element) {  // process properties live on the process (a pool's processRef)
-  const bo = element.businessObject;
-  return is(bo, 'bpmn:Participant') ? bo.processRef : bo;
-}
-
-function propsOf(bo) {
-  const ext = bo && bo.get('extensionElements');
-  return ext ? (ext.get('values') || []).find(v => is(v, 'spiffworkflow:Properties')) : null;
-}
-
-function getProp(bo, name) {
-  const props = propsOf(bo);
-  const prop = props && props.get('properties').find(p => p.name === name);
-  return prop ? prop.value || '' : '';
-}
-
-function setProp(element, bo, name, value, modeling, bpmnFactory) {
-  let ext = bo.get('extensionElements');
-  if (!ext) {
-    ext = bpmnFactory.create('bpmn:ExtensionElements', { values: [] });
-    ext.$parent = bo;
-    modeling.updateModdleProperties(element, bo, { extensionElements: ext });
-  }
-  let props = propsOf(bo);
-  if (!props) {
-    props = bpmnFactory.create('spiffworkflow:Properties', { properties: [] });
-    props.$parent = ext;
-    modeling.updateModdleProperties(element, ext, { values: [...ext.get('values'), props] });
-  }
-  const list = props.get('properties');
-  const prop = list.find(p => p.name === name);
-  if (!value) {
-    if (prop) modeling.updateModdleProperties(element, props, { properties: list.filter(p => p !== prop) });
-  } else if (prop) {
-    modeling.updateModdleProperties(element, prop, { value });
-  } else {
-    const made = bpmnFactory.create('spiffworkflow:Property', { name, value });
-    made.$parent = props;
-    modeling.updateModdleProperties(element, props, { properties: [...list, made] });
-  }
-}
-
-function Entry(props) {
-  const { element, id, name, kind, choices } = props;
-  const modeling = useService('modeling');
-  const bpmnFactory = useService('bpmnFactory');
-  const debounce = useService('debounceInput');
-  const bo = target(element);
-  const getValue = () => kind === 'check' ? getProp(bo, name) === 'true' : getProp(bo, name);
-  const setValue = value => setProp(element, bo, name, kind === 'check' ? (value ? 'true' : '') : value,
-    modeling, bpmnFactory);
-  const label = L[name] || name;
-  if (kind === 'check') return jsx(CheckboxEntry, { element, id, label, getValue, setValue });
-  if (kind === 'select') {
-    const getOptions = () => [{ value: '', label: L.none }, ...choices().map(c => ({ value: c, label: c }))];
-    return jsx(SelectEntry, { element, id, label, getValue, setValue, getOptions });
-  }
-  return jsx(TextFieldEntry, { element, id, label, getValue, setValue, debounce });
-}
-
-const TASK_FIELDS = [
-  ['formKey', 'select', () => Object.keys(content.forms || {}).sort()],
-  ['role', 'select', () => config.roles], ['unit', 'text'], ['deadline', 'text'], ['deadlineLabel', 'text'],
-  ['deadlineFrom', 'text'], ['pausesCaseClock', 'check'], ['twoOfficers', 'check'], ['notInvestigator', 'check'],
-  ['context', 'text'], ['documents', 'text'],
-];
-const PROCESS_FIELDS = [
-  ['startRoles', 'text'], ['startForm', 'select', () => Object.keys(content.forms || {}).sort()],
-  ['caseDeadline', 'text'], ['caseDeadlineLabel', 'text'], ['caseDeadlineFrom', 'text'],
-  ['caseDeadlineUntil', 'text'], ['caseDeadlineExtensionFrom', 'text'],
-];
-const EDITED = { text: isTextFieldEntryEdited, select: isSelectEntryEdited, check: isCheckboxEntryEdited };
-
-function entries(element, fields, prefix) {
-  return fields.map(([name, kind, choices]) => ({
-    id: `${prefix}-${name}`, element, component: p => jsx(Entry, { ...p, element, name, kind, choices }),
-    isEdited: EDITED[kind],
-  }));
-}
-
-function PlatformProvider(propertiesPanel) { propertiesPanel.registerProvider(500, this); }
-PlatformProvider.$inject = ['propertiesPanel'];
-PlatformProvider.prototype.getGroups = function (element) {
-  return groups => {
-    const bo = element.businessObject;
-    if (is(bo, 'bpmn:UserTask')) {
-      groups.splice(1, 0, { id: 'zhifa-task', label: L.group, shouldOpen: true,
-        entries: entries(element, TASK_FIELDS, 'zhifa') });
-    } else if (is(bo, 'bpmn:Process') || (is(bo, 'bpmn:Participant') && bo.processRef)) {
-      groups.splice(1, 0, { id: 'zhifa-process', label: L.processGroup, shouldOpen: true,
-        entries: entries(element, PROCESS_FIELDS, 'zhifa-proc') });
-    }
-    return groups;
-  };
-};
-const PlatformModule = { __init__: ['zhifaProperties'], zhifaProperties: ['type', PlatformProvider] };
-
 // ---------------------------------------------------------------- editors
+const choices = {
+  forms: () => formLabels(content, L), roles: () => config.roles, decisions: () => decisionChoices(content),
+};
 const modeler = new BpmnModeler({
   container: '#bpmn-canvas', propertiesPanel: { parent: '#bpmn-props' },
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, PlatformModule],
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, platformModule(config, choices),
+    translateModule(config.ui)],
   moddleExtensions: { spiffworkflow: spiffDescriptor },
 });
 let dmnModeler = null, formEditor = null;
 
 function status(text) { document.getElementById('status').textContent = text || ''; }
 
-function banner(html, kind, actions) {
+function banner(text, kind, actions) {
   const box = document.createElement('div');
   box.className = `banner ${kind || ''}`;
-  box.textContent = html;
-  (actions || []).forEach(([label, fn]) => {
+  box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  box.textContent = text;
+  (actions || []).forEach(([label, fn, name]) => {
     const b = document.createElement('button');
     b.type = 'button'; b.className = 'btn'; b.textContent = label;
+    if (name) b.dataset.action = name;
     b.addEventListener('click', () => { box.remove(); fn(); });
     box.append(' ', b);
   });
@@ -165,9 +71,22 @@ async function collect() {  // the editors' current state into `content`
   return content;
 }
 
+// Work not yet on the server is kept in this browser until a save succeeds (a failed save, a closed tab)
+let dirty = false;
 function keepLocally() {
   try { localStorage.setItem(LOCAL_KEY, JSON.stringify({ baseHash, content, at: Date.now() })); } catch (e) { /* full */ }
 }
+function changed() {
+  dirty = true;
+  root.dataset.dirty = '1';
+  scheduleValidation();
+}
+function cleared() {
+  dirty = false;
+  delete root.dataset.dirty;
+  localStorage.removeItem(LOCAL_KEY);
+}
+window.addEventListener('pagehide', () => { if (dirty) keepLocally(); });
 
 async function api(method, path, body) {
   const response = await fetch(`/api/v1/design${path}`, { method, headers: HEADERS, credentials: 'same-origin',
@@ -179,6 +98,7 @@ async function api(method, path, body) {
 
 // ---------------------------------------------------------------- validation on the diagram
 let overlayIds = [], validateTimer = null;
+const say = p => (config.lang === 'zh' ? p.zh : p.en) || p.message;
 function showProblems(problems) {
   const overlays = modeler.get('overlays');
   const registry = modeler.get('elementRegistry');
@@ -191,7 +111,7 @@ function showProblems(problems) {
     const li = document.createElement('li');
     li.className = p.severity;
     li.dataset.element = p.element || '';
-    li.textContent = `${p.file || ''}${p.name ? ' 「' + p.name + '」' : ''}: ${p.message}`;
+    li.textContent = `${p.file || ''}${p.name ? ' 「' + p.name + '」' : ''}: ${say(p)}`;
     list.append(li);
     if (p.element && p.file === bpmnFile && registry.get(p.element)) (byElement[p.element] ||= []).push(p);
   });
@@ -200,7 +120,7 @@ function showProblems(problems) {
     const error = ps.some(p => p.severity === 'error');
     badge.className = `problem-badge ${error ? 'error' : 'warning'}`;
     badge.dataset.element = id;
-    badge.title = ps.map(p => p.message).join('\n');
+    badge.title = ps.map(say).join('\n');
     badge.textContent = `${error ? '✖' : '!'} ${ps.length}`;
     overlayIds.push(overlays.add(id, 'problems', { position: { top: -10, right: 10 }, html: badge }));
   });
@@ -210,8 +130,9 @@ function showProblems(problems) {
 
 async function validateNow() {
   await collect();
-  keepLocally();
-  const r = await api('POST', '/validate', content);
+  if (dirty) keepLocally();
+  let r;
+  try { r = await api('POST', '/validate', content); } catch (e) { r = { status: 0 }; }
   if (r.status === 200) showProblems(r.json.problems);
   root.dataset.validated = String(Date.now());
 }
@@ -223,28 +144,36 @@ function scheduleValidation() {
 }
 
 // ---------------------------------------------------------------- tabs and files
-function fillSelect(id, names, current, onChange) {
+function fillSelect(id, options, current, onChange) {
   const select = document.getElementById(id);
   select.innerHTML = '';
-  names.forEach(n => { const o = document.createElement('option'); o.value = n; o.textContent = n; select.append(o); });
+  options.forEach(({ value, label }) => {
+    const o = document.createElement('option'); o.value = value; o.textContent = label; select.append(o);
+  });
   select.value = current || '';
   select.onchange = () => onChange(select.value);
 }
+const plain = names => names.map(n => ({ value: n, label: n }));
 
 async function openDmn(file) {
   await collect();
   dmnFile = file;
   if (!dmnModeler) {
     const { default: DmnModeler } = await import('dmn-js/lib/Modeler');
-    dmnModeler = new DmnModeler({ container: '#dmn-canvas', common: { keyboard: { bindTo: window } } });
+    dmnModeler = new DmnModeler({ container: '#dmn-canvas', common: { keyboard: { bindTo: window },
+      additionalModules: [translateModule(config.ui)] } });
+    dmnModeler.on('views.changed', ({ activeView }) => {
+      const viewer = dmnModeler.getActiveViewer();
+      if (viewer && !viewer.zhifaWatched) { viewer.zhifaWatched = true; viewer.on('elements.changed', changed); }
+      root.dataset.dmnView = activeView ? activeView.type : '';
+    });
   }
   if (file) {
     await dmnModeler.importXML(content.dmn[file]);
     const table = dmnModeler.getViews().find(v => v.type === 'decisionTable');
     if (table) await dmnModeler.open(table);
-    dmnModeler.on('views.changed', () => {});
-    dmnModeler.getActiveViewer().on('elements.changed', scheduleValidation);
   }
+  root.dataset.dmn = file || '';
 }
 
 async function openForm(key) {
@@ -252,10 +181,13 @@ async function openForm(key) {
   formKey = key;
   if (!formEditor) {
     const { FormEditor } = await import('@bpmn-io/form-js-editor');
-    formEditor = new FormEditor({ container: document.getElementById('form-canvas') });
-    formEditor.on('changed', scheduleValidation);
+    const container = document.getElementById('form-canvas');
+    formEditor = new FormEditor({ container });
+    formEditor.on('changed', changed);
+    formEditor.on('selection.changed', () => setTimeout(() => openGeneralGroup(container), 0));
   }
   if (key) await formEditor.importSchema(JSON.parse(content.forms[key]));
+  root.dataset.form = key || '';
 }
 
 function openDoc(file) {
@@ -264,15 +196,26 @@ function openDoc(file) {
   document.getElementById('doc-text').value = file ? content.documents[file] : '';
 }
 
+function showLanes() {
+  laneMapper(document.getElementById('lane-map'), modeler, config, content, changed);
+}
+
 document.querySelectorAll('[data-tab]').forEach(button => button.addEventListener('click', async () => {
   const tab = button.dataset.tab;
   document.querySelectorAll('[data-tab]').forEach(b => b.setAttribute('aria-selected', String(b === button)));
   document.querySelectorAll('[data-pane]').forEach(p => { p.hidden = p.dataset.pane !== tab; });
   if (tab === 'dmn' && !dmnModeler) await openDmn(Object.keys(content.dmn).sort()[0]);
-  if (tab === 'forms' && !formEditor) await openForm(Object.keys(content.forms).sort()[0]);
+  if (tab === 'forms') {
+    await collect();  // the form names follow the diagram as edited
+    fillSelect('form-key', formLabels(content, L), formKey, openForm);
+    if (!formEditor) await openForm(Object.keys(content.forms).sort()[0]);
+    document.getElementById('form-key').value = formKey || '';
+  }
+  if (tab === 'bpmn') showLanes();
 }));
-document.getElementById('doc-text').addEventListener('input', () => { if (docFile) { content.documents[docFile] =
-  document.getElementById('doc-text').value; keepLocally(); } });
+document.getElementById('doc-text').addEventListener('input', () => {
+  if (docFile) { content.documents[docFile] = document.getElementById('doc-text').value; changed(); }
+});
 
 // ---------------------------------------------------------------- save and deploy
 async function save(asCopy) {
@@ -286,16 +229,17 @@ async function save(asCopy) {
   } catch (e) { r = { status: 0 }; }
   if (r.status === 200) {
     baseHash = r.json.content_hash; root.dataset.hash = baseHash;
-    localStorage.removeItem(LOCAL_KEY); status(L.saved); return true;
+    cleared(); status(L.saved); root.dataset.saved = String(Date.now()); return true;
   }
-  if (r.status === 201) { localStorage.removeItem(LOCAL_KEY); window.location.href = `${root.dataset.home}/drafts/${r.json.id}`; return true; }
+  if (r.status === 201) { cleared(); window.location.href = `${root.dataset.home}/drafts/${r.json.id}`; return true; }
+  status('');
   if (r.status === 409) {
-    status('');
-    banner(L.conflict, 'error', [[L.reload, () => { localStorage.removeItem(LOCAL_KEY); window.location.reload(); }],
-      [L.copy, () => save(true)]]);
+    banner(L.conflict, 'error conflict', [[L.reload, () => { cleared(); window.location.reload(); }, 'reload'],
+      [L.copy, () => save(true), 'copy']]);
     return false;
   }
-  status(''); banner((r.json && r.json.detail) || L.serverError, 'error');
+  if (r.status === 0 || r.status >= 500) banner(L.serverError, 'error kept');
+  else banner((r.json && r.json.detail) || L.serverError, 'error');
   return false;
 }
 
@@ -317,22 +261,36 @@ document.getElementById('btn-save').addEventListener('click', () => save(false))
 document.getElementById('btn-deploy').addEventListener('click', deployDraft);
 
 // ---------------------------------------------------------------- start
-(async function start() {
-  const r = await api('GET', `/drafts/${DRAFT}`);
-  content = r.json.content;
-  baseHash = r.json.content_hash;
-  const local = JSON.parse(localStorage.getItem(LOCAL_KEY) || 'null');
-  bpmnFile = Object.keys(content.bpmn).find(f => content.bpmn[f].includes(`id="${root.dataset.key}"`)) || Object.keys(content.bpmn)[0];
-  fillSelect('dmn-file', Object.keys(content.dmn).sort(), null, openDmn);
-  fillSelect('form-key', Object.keys(content.forms).sort(), null, openForm);
-  fillSelect('doc-file', Object.keys(content.documents).sort(), null, openDoc);
-  openDoc(Object.keys(content.documents).sort()[0]);
+async function load(next) {  // (re)load every editor from `next`
+  content = next;
   await modeler.importXML(content.bpmn[bpmnFile]);
   modeler.get('canvas').zoom('fit-viewport');
-  modeler.on('commandStack.changed', scheduleValidation);
-  if (local && local.baseHash === baseHash && JSON.stringify(local.content) !== JSON.stringify(content)) {
-    banner(L.local, '', [[L.restore, async () => { content = local.content; await modeler.importXML(content.bpmn[bpmnFile]);
-      scheduleValidation(); }], [L.discard, () => localStorage.removeItem(LOCAL_KEY)]]);
+  if (dmnModeler && dmnFile) { const file = dmnFile; dmnFile = null; await openDmn(file); }
+  if (formEditor && formKey) { const key = formKey; formKey = null; await openForm(key); }
+  docFile = null;
+  openDoc(Object.keys(content.documents).sort()[0]);
+  showLanes();
+}
+
+(async function start() {
+  const r = await api('GET', `/drafts/${DRAFT}`);
+  const server = r.json.content;
+  baseHash = r.json.content_hash;
+  const local = JSON.parse(localStorage.getItem(LOCAL_KEY) || 'null');
+  bpmnFile = Object.keys(server.bpmn).find(f => server.bpmn[f].includes(`id="${root.dataset.key}"`)) || Object.keys(server.bpmn)[0];
+  fillSelect('dmn-file', plain(Object.keys(server.dmn).sort()), null, openDmn);
+  fillSelect('form-key', formLabels(server, L), null, openForm);
+  fillSelect('doc-file', plain(Object.keys(server.documents).sort()), null, openDoc);
+  await load(server);
+  modeler.on('commandStack.changed', changed);
+  if (local && JSON.stringify(local.content) !== JSON.stringify(server)) {
+    const newer = local.baseHash !== baseHash;  // saved by someone since: a save will answer 409 → copy
+    banner(newer ? L.localNewer : L.local, 'local', [
+      [L.restore, async () => {
+        baseHash = local.baseHash;  // saving then answers 409 if the server moved on: reload or save a copy
+        await load(local.content); changed(); root.dataset.restored = '1';
+      }, 'restore'],
+      [L.discard, () => localStorage.removeItem(LOCAL_KEY), 'discard']]);
   }
   root.dataset.ready = '1';
   validateNow();
