@@ -103,7 +103,7 @@ def issue(session: Session, case: Case, kind: str, data: dict, *, task: HumanTas
                    issued_by=actor_id or None, issued_at=now)
     session.add(doc)
     session.flush()
-    version = session.get(ProcessVersion, case.process_version_id)
+    version = session.get(ProcessVersion, getattr(task, "form_version_id", None) or case.process_version_id)
     templates = (version.bundle or {}).get("documents") if version is not None else None
     content = pdf.render_pdf(spec["template"], _context(session, case, unit, doc, data, task, actor_id), templates)
     sha, size = blobs.store_bytes(session, content, "pdf")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from engine import bpmn, clock, events
+from engine.bpmn.migrate import migrate as migrate_workflow
 from engine.deploy import specs_for
 from engine.errors import WorkflowFailed
 from engine.models import Case, ProcessVersion
@@ -58,29 +59,37 @@ def replay(session: Session, case: Case, history=None, altered=None, open_specs:
     if history is None:
         altered = events.verify(session, case.id)
         history = events.history(session, case.id)
-    version = session.get(ProcessVersion, case.process_version_id)
+    # the version the case started on (a migrated case moved on later: each migration event names its target)
+    first = history[0].process_version_id if history else case.process_version_id
+
+    def specs_at(version_id: int):
+        return specs_for(session.get(ProcessVersion, version_id))
     try:
-        specs = specs_for(version)
+        specs = specs_at(first)
     except Exception as exc:  # noqa: BLE001 — a stored spec that no longer loads is a verdict, not a crash
         return _result(case.id, altered, False, f"process version cannot be loaded: {exc}", [],
                        failed=(None, "spec"))
     return replay_log(specs, history, case.id, case.data or {}, case.state == "completed", altered, open_specs,
-                      forms=VersionForms(session, case.process_version_id))
+                      forms=VersionForms(session, case.process_version_id), specs_at=specs_at)
 
 
 def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed: bool, altered=None,
-               open_specs: list[str] | None = None, forms: VersionForms | None = None) -> ReplayResult:
+               open_specs: list[str] | None = None, forms: VersionForms | None = None,
+               specs_at=None) -> ReplayResult:
     """Re-run a recorded log on ``specs`` and compare with the stored data, end state and open tasks.
 
     ``history`` holds event-like objects (seq, type, at, task_id, task_spec, data): rows from the database,
     or the events of an exported archive (``zhifa verify-archive`` runs this without a database).
     ``forms`` re-validates every recorded submission against its step's version forms (engine/replayforms.py).
+    ``specs_at(version_id)`` gives the specs a migration event moved the case to (engine/migration): the replay
+    moves its workflow the same way there, and a revert puts back the workflow as it was before that move.
     """
     steps: list[ReplayStep] = []
     ready_item: dict[str, object] = {}  # task id → multi-instance item, from task_ready events
     id_map: dict[str, str] = {}         # recorded task id → replayed task id
     saved = clock._frozen, clock._offset
     instance, ev = None, None
+    before_move: dict[int, tuple] = {}  # seq of a migration event → (specs, workflow) before it
     try:
         for ev in history:
             clock.freeze(ev.at)
@@ -110,6 +119,19 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 records = instance.run()
             elif ev.type == EventType.TIMER_FIRED and instance is not None:
                 records = instance.fire_due_timers()
+            elif ev.type == EventType.CASE_MIGRATED and instance is not None:
+                if specs_at is None:
+                    return _result(case_id, altered, False, f"event {ev.seq}: the case moved to another version",
+                                   steps, failed=(ev.seq, "spec"))
+                before_move[ev.seq] = (specs, instance.dump())
+                specs = specs_at(ev.data["to_version_id"])
+                instance, records = migrate_workflow(instance, specs, ev.data.get("mapping") or {})
+            elif ev.type == EventType.MIGRATION_REVERTED and instance is not None:
+                if ev.data.get("migration_seq") not in before_move:
+                    return _result(case_id, altered, False, f"event {ev.seq}: reverts no recorded migration",
+                                   steps, failed=(ev.seq, "step"))
+                specs, state = before_move[ev.data["migration_seq"]]
+                instance, records = bpmn.Instance.load(specs, state), []
             else:
                 continue
             steps.append(ReplayStep(ev.seq, ev.type, ev.task_spec,

@@ -70,3 +70,7 @@ class EventType:
     # files (engine/attachments, engine/documents)
     ATTACHMENT_ADDED = "attachment_added"
     DOCUMENT_ISSUED = "document_issued"
+    # version migration (engine/migration)
+    CASE_MIGRATED = "case_migrated"
+    MIGRATION_REVERTED = "case_migration_reverted"
+    CLOCK_CORRECTED = "clock_corrected"      # a deadline the target version corrected

@@ -124,8 +124,9 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     if not actor.has_role(task.role, task.unit_id):
         raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
     _check_separation(session, actor.user_id, task, case)
-    version = session.get(ProcessVersion, case.process_version_id)  # in the identity map since load_instance
-    form = bundles.form_of(version, task.form_key)  # the form as the case's version deployed it
+    # the form as the case's version deployed it (or the task's own, kept across a migration: engine/migration)
+    version = session.get(ProcessVersion, task.form_version_id or case.process_version_id)
+    form = bundles.form_of(version, task.form_key)
     clean = forms.validate_submission(task.form_key, data, form=form)
     if props.get("twoOfficers") == "true":
         clean["investigators"] = _investigators(session, actor, task, case, clean)

@@ -11,7 +11,7 @@ from api.schemas.tasks import (AssignSchema, CompleteSchema, InboxArgs, NextTask
                                TaskPageSchema, TaskSchema, UnitInboxArgs)
 from engine import bundles, inbox, tasks
 from engine.errors import NotFound, ValidationFailed
-from engine.models import Case, ProcessVersion, User
+from engine.models import Case, HumanTask, ProcessVersion, User
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Human tasks and inboxes")
 blp.before_request(require_auth)
@@ -55,12 +55,13 @@ def _one(task_id: str) -> dict:
     return present.tasks(session(), [(task, session().get(Case, task.case_id))], current_actor())[0]
 
 
-def _form(key: str | None, case: Case) -> dict | None:
-    """The form as the case's process version deployed it (a case keeps its forms for life)."""
+def _form(key: str | None, case: Case, form_version_id: int | None = None) -> dict | None:
+    """The form as the case's process version deployed it (a case keeps its forms for life; a task kept on its
+    own form across a migration names its version)."""
     if not key:
         return None
     try:
-        return bundles.form_of(session().get(ProcessVersion, case.process_version_id), key)
+        return bundles.form_of(session().get(ProcessVersion, form_version_id or case.process_version_id), key)
     except NotFound:
         return None
 
@@ -71,7 +72,8 @@ def get(task_id):
     """A task with its form (form-js schema) and the case data the form starts from."""
     row = _one(task_id)
     case = session().get(Case, row["case_id"])
-    return dict(row, form=_form(row["form_key"], case), case_data=case.data or {}, case_version=case.version)
+    version_id = session().scalar(select(HumanTask.form_version_id).where(HumanTask.id == task_id))
+    return dict(row, form=_form(row["form_key"], case, version_id), case_data=case.data or {}, case_version=case.version)
 
 
 @blp.route("/<string:task_id>/claim", methods=["POST"])

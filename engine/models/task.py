@@ -31,6 +31,9 @@ class HumanTask(Base):
     context: Mapped[dict] = mapped_column(JsonType, default=dict)
     # Permission rules from the BPMN properties (notInvestigator, twoOfficers), checked without a workflow load.
     rules: Mapped[dict] = mapped_column(JsonType, default=dict, server_default=text("'{}'"))
+    # The version whose form and templates the task uses, when not the case's: an open task kept on its own
+    # form when its case moved to another version (engine/migration). None: the case's version.
+    form_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

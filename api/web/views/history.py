@@ -34,7 +34,8 @@ MORE_EVENTS = {
     "clock_resumed": _l("Deadline resumed"), "clock_extended": _l("Deadline extended"),
     "clock_colour_changed": _l("Deadline warning changed"), "clock_stopped": _l("Deadline ended"),
     "clock_escalated": _l("Urged / supervised"), "attachment_added": _l("File added"),
-    "document_issued": _l("Document issued"),
+    "document_issued": _l("Document issued"), "case_migrated": _l("Moved to another procedure version"),
+    "case_migration_reverted": _l("Move to another version reverted"), "clock_corrected": _l("Deadline corrected"),
 }
 
 
@@ -86,6 +87,9 @@ def _words(step, names, tasks, found: labels.Labels) -> dict:
                      targets="、".join(targets))
     elif step.type == "decision_evaluated":
         decision = decision_text(step, names, found)
+    elif step.type in ("case_migrated", "case_migration_reverted"):  # engine/migration: the switch of version
+        decision = _("Version %(old)s → version %(new)s", old=step.data.get("from_version"),
+                     new=step.data.get("to_version")) + (f"：{step.data['reason']}" if step.data.get("reason") else "")
     elif step.type == "clock_colour_changed":
         decision = f"{step.data.get('label', '')} {step.data.get('from', '')} → {step.data.get('to', '')}"
     item = (task.context or {}).get("item") if task else None

@@ -26,7 +26,8 @@ def _form(key: str | None, task=None, me=None, case: Case | None = None):
     try:
         if case is None:
             case = db().get(Case, task.case_id)
-        form = bundles.form_of(db().get(ProcessVersion, case.process_version_id), key)
+        form = bundles.form_of(db().get(ProcessVersion, getattr(task, "form_version_id", None)
+                                        or case.process_version_id), key)
     except NotFound:
         return None
     if task is not None and (task.rules or {}).get("twoOfficers"):
