@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from api.language import pick
+from api.language import pick, schema_errors
 from engine.errors import (Conflict, EngineError, Forbidden, InvalidProcess, NotFound, PayloadTooLarge,
                            TooManyRequests, UnsupportedType, ValidationFailed, WorkflowFailed)
 
@@ -87,7 +87,7 @@ def handle_engine_error(exc: EngineError) -> Response:
     if isinstance(exc, ValidationFailed):
         return problem(status, detail, code=exc.code, errors=errors)
     if isinstance(exc, InvalidProcess):
-        return problem(status, str(exc), code=exc.code, file=exc.file, element=exc.element,
+        return problem(status, exc.located(detail), code=exc.code, file=exc.file, element=exc.element,
                        problems=exc.problems or None)
     if isinstance(exc, TooManyRequests):
         return problem(status, detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
@@ -97,8 +97,8 @@ def handle_engine_error(exc: EngineError) -> Response:
 def handle_http_exception(exc: HTTPException) -> Response:
     data = getattr(exc, "data", None) or {}
     if exc.code == 422:
-        errors = _strip_location(data.get("errors") or data.get("messages") or {})
-        return problem(422, "the request has invalid fields", code="validation-failed", errors=errors)
+        detail, errors = schema_errors(_strip_location(data.get("errors") or data.get("messages") or {}))
+        return problem(422, detail, code="validation-failed", errors=errors)
     detail = data.get("message") or exc.description
     response = problem(exc.code or 500, detail, headers=data.get("headers"))
     if exc.code == 405 and exc.valid_methods:

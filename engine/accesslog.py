@@ -34,7 +34,7 @@ class LogPage:
 def read(session: Session, actor: Actor, page: int = 1, per_page: int = 50, user_id: int | None = None,
          case_id: int | None = None, action: str | None = None) -> LogPage:
     if not actor.units_with(Role.ADMIN):
-        raise Forbidden("only administrators read the access log",)
+        raise Forbidden("only administrators read the access log", zh="只有系统管理员可以查看访问日志")
     where = []
     if user_id is not None:
         where.append(AccessLog.user_id == user_id)

@@ -142,7 +142,7 @@ def list_cases(session: Session, actor, f: CaseFilter, page: int = 1, per_page: 
     offset = (page - 1) * per_page
     if offset >= MAX_OFFSET:
         raise ValidationFailed(f"只能翻到第 {MAX_OFFSET} 条，请缩小检索范围 (narrow the search: pages stop at "
-                               f"{MAX_OFFSET} cases)", {"page": [f"page × per_page ≤ {MAX_OFFSET}"]})
+                               f"{MAX_OFFSET} cases)", {"page": [f"页码 × 每页条数不超过 {MAX_OFFSET} (page × per_page ≤ {MAX_OFFSET})"]})
     where = conditions(actor, replace(f, number=None))
     if f.number:
         text = f.number.strip()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 from engine import bpmn, budget, bundles, clock, deploy, forms, numbering, parties, rules
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
+from engine.messages import roles_zh
 from engine.models import Case, CaseParty, HumanTask, Unit
 from engine.org import SYSTEM, Actor, org_context
 from engine.runtime import save
@@ -27,19 +28,21 @@ def _start_case(session, actor, process_key, unit_id, data, party, title, parent
     version = deploy.latest(session, process_key)
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"unit {unit_id!r} not found")
+        raise NotFound(f"unit {unit_id!r} not found", zh=f"单位 {unit_id} 不存在或不在您的范围内")
     props = version.properties or {}
     start_roles = tuple(r.strip() for r in props.get("startRoles", ",".join(DEFAULT_START_ROLES)).split(","))
     if actor is not SYSTEM and not any(actor.has_role(r, unit_id) for r in start_roles):
         if unit_id not in actor.visible_units:
-            raise NotFound(f"unit {unit_id!r} not found")
-        raise Forbidden(f"starting {process_key} in {unit_id} needs one of the roles {', '.join(start_roles)}")
+            raise NotFound(f"unit {unit_id!r} not found", zh=f"单位 {unit_id} 不存在或不在您的范围内")
+        raise Forbidden(f"starting {process_key} in {unit_id} needs one of the roles {', '.join(start_roles)}",
+                        zh=f"在{unit.name}立案须具有{roles_zh(start_roles)}角色")
     start_form = props.get("startForm")
     form = bundles.form_of(version, start_form)  # the start form as this version deployed it
     clean = forms.validate_submission(start_form, data, form=form)
     bad = [k for k in clean if k in RESERVED_KEYS]
     if bad:
-        raise ValidationFailed("reserved field names", {k: ["reserved by the engine"] for k in bad})
+        raise ValidationFailed("reserved field names", {k: ["reserved by the engine"] for k in bad},
+                               zh="表单使用了系统保留的字段名", errors_zh={k: ["系统保留字段，不能填写"] for k in bad})
     if props.get("startForm"):
         rules.check_form(form, clean, _today())
     rules.check(rules.Context(session, _today()), props, {}, clean)
@@ -111,5 +114,5 @@ def visible(actor: Actor):
 def get_case(session: Session, actor: Actor, case_id: int) -> Case:
     case = session.scalar(select(Case).where(Case.id == case_id, visible(actor)))
     if case is None:
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(f"case {case_id} not found", zh="案件不存在或不在您的办理范围内")
     return case

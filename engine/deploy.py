@@ -110,7 +110,7 @@ def latest(session: Session, process_key: str) -> ProcessVersion:
         if session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_key == process_key).limit(1)):
             raise ValidationFailed(f"流程 {process_key} 已停用，不能再新建案件 (procedure {process_key} is retired)",
                                    {"procedure": ["已停用 (retired)"]})
-        raise NotFound(f"no deployed procedure {process_key!r}")
+        raise NotFound(f"no deployed procedure {process_key!r}", zh=f"流程 {process_key} 尚未部署")
     return version
 
 
@@ -118,7 +118,7 @@ def get_version(session: Session, process_key: str, version: int) -> ProcessVers
     found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == process_key,
                                                         ProcessVersion.version == version))
     if found is None:
-        raise NotFound(f"procedure {process_key!r} has no version {version}")
+        raise NotFound(f"procedure {process_key!r} has no version {version}", zh=f"流程 {process_key} 没有第 {version} 版")
     return found
 
 

@@ -60,15 +60,19 @@ class InvalidProcess(EngineError):
     code = "invalid-process"
 
     def __init__(self, detail: str, file: str | None = None, element: str | None = None,
-                 problems: list[dict] | None = None):
-        super().__init__(detail)
+                 problems: list[dict] | None = None, *, zh: str | None = None):
+        super().__init__(detail, zh=zh)
         self.file = file
         self.element = element
         self.problems = problems or []  # every problem found (engine.validation.Problem.as_dict())
 
     def __str__(self):
+        return self.located(self.detail)
+
+    def located(self, text: str) -> str:
+        """``text`` (the detail in either language) prefixed with the file and element it is about."""
         where = ", ".join(x for x in (self.file and f"file {self.file}", self.element and f"element {self.element}") if x)
-        return f"{where}: {self.detail}" if where else self.detail
+        return f"{where}: {text}" if where else text
 
 
 class WorkflowFailed(EngineError):
@@ -82,6 +86,6 @@ class TooManyRequests(EngineError):
 
     code = "too-many-requests"
 
-    def __init__(self, detail: str, retry_after: int = 60):
-        super().__init__(detail)
+    def __init__(self, detail: str, retry_after: int = 60, *, zh: str | None = None):
+        super().__init__(detail, zh=zh)
         self.retry_after = retry_after

@@ -52,18 +52,19 @@ def _load(path: str, mtime: float) -> dict:
     try:
         form = json.loads(Path(path).read_text("utf-8"))
     except ValueError as exc:
-        raise InvalidProcess(f"form is not valid JSON: {exc}", file=Path(path).name) from None
+        raise InvalidProcess(f"form is not valid JSON: {exc}", file=Path(path).name,
+                             zh=f"表单文件不是有效的 JSON：{exc}") from None
     if not isinstance(form, dict) or not isinstance(form.get("components"), list):
-        raise InvalidProcess("form has no components list", file=Path(path).name)
+        raise InvalidProcess("form has no components list", file=Path(path).name, zh="表单没有字段列表（components）")
     return form
 
 
 def load_form(key: str, forms_dir: Path | None = None) -> dict:
     if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", key):
-        raise NotFound(f"form {key!r} not found")
+        raise NotFound(f"form {key!r} not found", zh=f"表单 {key} 不存在")
     path = _forms_dir(forms_dir) / f"{key}.form"
     if not path.is_file():
-        raise NotFound(f"form {key!r} not found")
+        raise NotFound(f"form {key!r} not found", zh=f"表单 {key} 不存在")
     return _load(str(path), path.stat().st_mtime)
 
 
@@ -101,7 +102,8 @@ def _options(comp: dict) -> list | None:
         return [o["value"] if isinstance(o, dict) else o for o in values]
     if comp.get("valuesKey") or comp.get("valuesExpression"):
         return None  # options come from data at run time
-    raise InvalidProcess(f"field {comp.get('key')!r} ({comp.get('type')}) has no options")
+    raise InvalidProcess(f"field {comp.get('key')!r} ({comp.get('type')}) has no options",
+                         zh=f"字段 {comp.get('key')}（{comp.get('type')}）没有选项")
 
 
 def _field_schema(comp: dict, required: bool) -> dict:
@@ -134,7 +136,8 @@ def _field_schema(comp: dict, required: bool) -> dict:
         sub = comp.get("subtype", "date")
         pattern = {"date": DATE, "time": TIME, "datetime": DATETIME}.get(sub)
         if pattern is None:
-            raise InvalidProcess(f"field {comp.get('key')!r}: unknown datetime subtype {sub!r}")
+            raise InvalidProcess(f"field {comp.get('key')!r}: unknown datetime subtype {sub!r}",
+                                 zh=f"字段 {comp.get('key')}：未知的日期时间类型 {sub}")
         extra = {"pattern": pattern, **({"format": "date"} if sub == "date" else {})}
         return _string({"validate": {}}, required, extra)
     return {}  # other input types (e.g. filepicker): any JSON value
@@ -161,12 +164,13 @@ def _put(node: dict, parts: list[str], schema: dict, required: bool) -> None:
 def _build(components: list, node: dict) -> None:
     for comp in components:
         if not isinstance(comp, dict):
-            raise InvalidProcess("form component is not an object")
+            raise InvalidProcess("form component is not an object", zh="表单字段应为对象")
         kind = comp.get("type")
         if kind in ("group", "dynamiclist"):
             if kind == "dynamiclist" or comp.get("path"):
                 if not comp.get("path"):
-                    raise InvalidProcess(f"dynamic list {comp.get('id')!r} has no path")
+                    raise InvalidProcess(f"dynamic list {comp.get('id')!r} has no path",
+                                         zh=f"动态列表 {comp.get('id')} 没有数据路径（path）")
                 inner = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
                 _build(comp.get("components") or [], inner)
                 schema = {"type": ["array", "null"], "items": inner} if kind == "dynamiclist" else inner
@@ -196,7 +200,8 @@ def _validator(form_json: str) -> Draft202012Validator:
     try:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:  # an invalid pattern and the like: the form, not the submission, is wrong
-        raise InvalidProcess(f"form gives an invalid schema: {getattr(exc, 'message', exc)}") from None
+        raise InvalidProcess(f"form gives an invalid schema: {getattr(exc, 'message', exc)}",
+                             zh=f"表单生成的校验规则无效：{getattr(exc, 'message', exc)}") from None
     return Draft202012Validator(schema, format_checker=_FORMATS)
 
 
@@ -293,7 +298,8 @@ def validate_submission(key: str | None, data, forms_dir: Path | None = None, fo
     ``form``: the form as the case's version deployed it (engine.bundles.form_of); else read from ``forms_dir``.
     """
     if not isinstance(data, dict):
-        raise ValidationFailed("form data must be a JSON object", {"": ["应为对象 (expected an object)"]})
+        raise ValidationFailed("form data must be a JSON object", {"": ["应为对象 (expected an object)"]},
+                               zh="表单数据应为对象")
     if key is None:
         return dict(data)
     form = form if form is not None else load_form(key, forms_dir)
@@ -302,5 +308,6 @@ def validate_submission(key: str | None, data, forms_dir: Path | None = None, fo
     errors = errors_of(form, clean)
     if errors:
         fields = ", ".join(sorted(errors))
-        raise ValidationFailed(f"表单 {key} 有 {len(errors)} 个字段不正确 (invalid fields: {fields})", errors)
+        raise ValidationFailed(f"{len(errors)} invalid field(s): {fields}", errors,
+                               zh=f"有 {len(errors)} 项填写不正确，请按提示修改")
     return clean

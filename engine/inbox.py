@@ -132,7 +132,8 @@ def unit_queue(session: Session, actor: Actor, f: TaskFilter, sort: str = "due_a
     """Every open task in the units the actor leads (or oversees)."""
     units = queue_units(actor)
     if not units:
-        raise Forbidden("the unit queue is for squad leaders, heads and supervisors")
+        raise Forbidden("the unit queue is for squad leaders, heads and supervisors",
+                        zh="本单位待办只对中队长、负责人和督办员开放")
     where = [HumanTask.unit_id.in_(sorted(units)), HumanTask.state.in_(TaskState.OPEN)]
     return _page(session, where, f, sort, descending, page, per_page)
 

@@ -54,7 +54,7 @@ def list_open(session: Session, limit: int = 100) -> list[CaseIncident]:
 def resolve(session: Session, incident_id: int) -> CaseIncident:
     row = session.get(CaseIncident, incident_id)
     if row is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound(f"incident {incident_id} not found", zh="故障记录不存在")
     if row.resolved_at is None:
         row.resolved_at = clock.now()
     return row

@@ -75,7 +75,7 @@ def actor_for(session: Session, user: User) -> Actor:
 def load_actor(session: Session, user_id: int) -> Actor:
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found", zh="用户不存在或已停用")
     return actor_for(session, user)
 
 

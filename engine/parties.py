@@ -42,24 +42,24 @@ def validate(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind")
     if kind not in (PERSON, ORGANISATION):
-        errors["kind"] = ["must be 'person' or 'organisation'"]
+        errors["kind"] = ["应为个人或单位 (must be 'person' or 'organisation')"]
     name = (data.get("name") or "").strip() if isinstance(data.get("name"), str) else ""
     if not name or len(name) > 200:
-        errors["name"] = ["required, at most 200 characters"]
+        errors["name"] = ["必填，最多 200 个字 (required, at most 200 characters)"]
     number = data.get("id_number")
     number = number.strip().upper() if isinstance(number, str) else ""
     if kind == PERSON and not resident_id_valid(number):
-        errors["id_number"] = ["not a valid 18-digit resident identity number (check digit)"]
+        errors["id_number"] = ["不是有效的18位居民身份证号码，请核对校验位 (not a valid 18-digit resident identity number)"]
     elif kind == ORGANISATION and not uscc_valid(number):
-        errors["id_number"] = ["not a valid unified social credit code (check character)"]
+        errors["id_number"] = ["不是有效的统一社会信用代码，请核对校验码 (not a valid unified social credit code)"]
     phone = data.get("phone")
     if phone not in (None, "") and (not isinstance(phone, str) or not _PHONE.match(phone.strip())):
-        errors["phone"] = ["not a valid mobile or landline number"]
+        errors["phone"] = ["不是有效的手机或固定电话号码 (not a valid mobile or landline number)"]
     address = data.get("address")
     if address is not None and (not isinstance(address, str) or len(address) > 300):
-        errors["address"] = ["at most 300 characters"]
+        errors["address"] = ["最多 300 个字 (at most 300 characters)"]
     if errors:
-        raise ValidationFailed("invalid party", {f"party.{k}": v for k, v in errors.items()})
+        raise ValidationFailed("invalid party", {f"party.{k}": v for k, v in errors.items()}, zh="当事人信息有误")
     return {"kind": kind, "name": name, "id_number": number,
             "address": (address or "").strip() or None, "phone": (phone or "").strip() or None}
 

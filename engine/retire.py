@@ -30,7 +30,7 @@ def retire_procedure(session: Session, process_key: str, by: str | None, note: s
     rows = list(session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key)
                                 .order_by(ProcessVersion.version)))
     if not rows:
-        raise NotFound(f"no deployed procedure {process_key!r}")
+        raise NotFound(f"no deployed procedure {process_key!r}", zh=f"流程 {process_key} 尚未部署")
     now = clock.now()
     for row in rows:
         if row.state == DEPLOYED:

@@ -65,7 +65,8 @@ def _names(expression: str) -> frozenset[str]:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as exc:
-        raise WorkflowFailed(f"rule {expression!r} is not an expression: {exc.msg}") from None
+        raise WorkflowFailed(f"rule {expression!r} is not an expression: {exc.msg}",
+                             zh=f"规则 {expression} 不是有效的表达式：{exc.msg}") from None
     # builtins (min, max, round …) and the script globals (date, timedelta …) are not case variables
     return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                      and not hasattr(builtins, n.id) and n.id not in _GLOBALS)

@@ -23,7 +23,7 @@ def lock_case(session: Session, case_id: int) -> Case:
     """Load the case row FOR UPDATE: commands on one case run one after another."""
     case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
     if case is None:
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(f"case {case_id} not found", zh="案件不存在")
     return case
 
 
@@ -38,9 +38,11 @@ def task_unit(instance: bpmn.Instance, task: bpmn.UserTaskView, case: Case) -> s
         try:
             unit = instance.evaluate(task.id, expr)
         except Exception as exc:
-            raise WorkflowFailed(f"unit expression {expr!r} of {task.spec} failed: {exc}") from None
+            raise WorkflowFailed(f"unit expression {expr!r} of {task.spec} failed: {exc}",
+                                 zh=f"流程环节 {task.spec} 的承办单位表达式 {expr} 计算失败：{exc}") from None
         if not isinstance(unit, str) or not unit:
-            raise WorkflowFailed(f"unit expression {expr!r} of {task.spec} gave {unit!r}, not a unit id")
+            raise WorkflowFailed(f"unit expression {expr!r} of {task.spec} gave {unit!r}, not a unit id",
+                                 zh=f"流程环节 {task.spec} 的承办单位表达式 {expr} 没有得出单位（得到 {unit!r}）")
         return unit
     return task.data.get("handling_unit") or case.unit_id
 
@@ -48,7 +50,8 @@ def task_unit(instance: bpmn.Instance, task: bpmn.UserTaskView, case: Case) -> s
 def task_role(task: bpmn.UserTaskView) -> str:
     role = task.properties.get("role") or task.lane
     if not role:
-        raise WorkflowFailed(f"user task {task.spec} has no lane or role property")
+        raise WorkflowFailed(f"user task {task.spec} has no lane or role property",
+                             zh=f"流程环节 {task.spec} 没有指定泳道或角色，无法分派")
     return role
 
 
@@ -77,7 +80,8 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
     result = session.execute(update(Case).where(Case.id == case.id, Case.version == case.version)
                              .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict(f"case {case.number} was changed by someone else; reload and try again")
+        raise Conflict(f"case {case.number} was changed by someone else; reload and try again",
+                       zh=f"案件 {case.number} 已被他人更新，请刷新后重试")
     for key, value in values.items():
         set_committed_value(case, key, value)  # already written above; setattr would UPDATE the row again
     sync_clocks(session, case, instance, log, now)  # statutory deadlines follow tasks and case (engine/deadlines)

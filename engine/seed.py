@@ -100,7 +100,8 @@ def seed_demo(session: Session) -> int:
     """
     real = session.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(False)))
     if real:
-        raise Conflict(f"refusing to seed demo data: the database holds {real} real (non-demo) users")
+        raise Conflict(f"refusing to seed demo data: the database holds {real} real (non-demo) users",
+                       zh=f"数据库中已有 {real} 个正式用户，拒绝写入演示数据")
     for uid, name, name_en, kind, parent, prefix in UNITS:
         if session.get(Unit, uid) is None:
             session.add(Unit(id=uid, name=name, name_en=name_en, kind=kind, parent_id=parent, doc_prefix=prefix))

@@ -14,11 +14,13 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.events import EventLog
 from engine.deadlines.calendar import local_today
 from engine.models import Case, Clock, HumanTask, ProcessVersion, User
+from engine.messages import role_zh, unit_zh
 from engine.org import Actor, actor_for
 from engine.runtime import load_instance, lock_case, save
 from engine.statuses import EventType, Role, TaskState
 
 CO_OFFICER_FIELD = "co_officer"
+_STATE_ZH = {TaskState.COMPLETED: "办结", TaskState.CANCELLED: "取消"}
 
 
 def get_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
@@ -26,7 +28,7 @@ def get_task(session: Session, actor: Actor, task_id: str) -> HumanTask:
     task = session.scalar(select(HumanTask).join(Case, Case.id == HumanTask.case_id).where(
         HumanTask.id == task_id, (HumanTask.unit_id.in_(list(actor.visible_units))) | visible(actor)))
     if task is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound(f"task {task_id} not found", zh="任务不存在或不在您的办理范围内")
     return task
 
 
@@ -39,18 +41,25 @@ def _locked(session: Session, actor: Actor, task_id: str) -> tuple[Case, HumanTa
 
 def _check_may_work(session: Session, actor: Actor, task: HumanTask, case: Case) -> None:
     if not actor.has_role(task.role, task.unit_id):
-        raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
+        raise _needs_role(session, task)
     _check_separation(session, actor.user_id, task, case)
+
+
+def _needs_role(session: Session, task: HumanTask) -> Forbidden:
+    return Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}",
+                     zh=f"“{task.title}”须由{unit_zh(session, task.unit_id)}的{role_zh(task.role)}办理")
 
 
 def _check_separation(session: Session, user_id: int, task: HumanTask, case: Case) -> None:
     if (task.rules or {}).get("notInvestigator") and user_id in (case.data.get("investigators") or []):
-        raise Forbidden(f"'{task.title}' may not be done by an investigator of this case")
+        raise Forbidden(f"'{task.title}' may not be done by an investigator of this case",
+                        zh=f"本案调查人员不得办理“{task.title}”（查审分离）")
 
 
 def _check_open(task: HumanTask) -> None:
     if task.state not in TaskState.OPEN:
-        raise Conflict(f"task '{task.title}' is already {task.state}")
+        raise Conflict(f"task '{task.title}' is already {task.state}",
+                       zh=f"“{task.title}”已{_STATE_ZH.get(task.state, task.state)}，请刷新")
 
 
 def claim(session: Session, actor: Actor, task_id: str) -> HumanTask:
@@ -59,7 +68,8 @@ def claim(session: Session, actor: Actor, task_id: str) -> HumanTask:
     if task.state == TaskState.CLAIMED:
         if task.assignee_id == actor.user_id:
             return task
-        raise Conflict(f"task '{task.title}' is already claimed by someone else")
+        raise Conflict(f"task '{task.title}' is already claimed by someone else",
+                       zh=f"“{task.title}”已由他人签收")
     _check_may_work(session, actor, task, case)
     task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED, actor.user_id, clock.now()
     EventLog(session, case).append(EventType.TASK_CLAIMED, actor_id=actor.user_id, task_id=task.id,
@@ -71,10 +81,11 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> HumanTask:
     case, task = _locked(session, actor, task_id)
     _check_open(task)
     if task.state != TaskState.CLAIMED:
-        raise Conflict(f"task '{task.title}' is not claimed")
+        raise Conflict(f"task '{task.title}' is not claimed", zh=f"“{task.title}”尚未签收")
     leader = actor.has_role(Role.SQUAD_LEADER, task.unit_id)
     if task.assignee_id != actor.user_id and not leader:
-        raise Forbidden("only the assignee or the unit's squad leader can release a task")
+        raise Forbidden("only the assignee or the unit's squad leader can release a task",
+                        zh="只有承办人或本单位中队长可以退回任务")
     previous = task.assignee_id
     task.state, task.assignee_id, task.claimed_at = TaskState.READY, None, None
     EventLog(session, case).append(EventType.TASK_UNCLAIMED, actor_id=actor.user_id, task_id=task.id,
@@ -90,13 +101,18 @@ def assign(session: Session, actor: Actor, task_id: str, assignee_id: int | None
     case, task = _locked(session, actor, task_id)
     _check_open(task)
     if not actor.has_role(Role.SQUAD_LEADER, task.unit_id):
-        raise Forbidden(f"assigning tasks needs the squad_leader role in unit {task.unit_id}")
+        raise Forbidden(f"assigning tasks needs the squad_leader role in unit {task.unit_id}",
+                        zh=f"指派任务须由{unit_zh(session, task.unit_id)}的中队长办理")
     user = session.get(User, assignee_id) if assignee_id is not None else None
     if user is None or not user.active:
-        raise ValidationFailed("unknown assignee", {"assignee_id": ["没有这个用户；no such user"]})
+        raise ValidationFailed("unknown assignee", {"assignee_id": ["no such user"]}, zh="指派对象不存在",
+                               errors_zh={"assignee_id": ["没有这个用户"]})
     if not actor_for(session, user).has_role(task.role, task.unit_id):
+        where = f"{unit_zh(session, task.unit_id)}的{role_zh(task.role)}"
         raise ValidationFailed("assignee lacks the task's role",
-                               {"assignee_id": [f"{user.username} is not {task.role} in {task.unit_id}"]})
+                               {"assignee_id": [f"{user.username} is not {task.role} in {task.unit_id}"]},
+                               zh=f"{user.display_name or user.username}不是{where}，不能指派",
+                               errors_zh={"assignee_id": [f"不是{where}"]})
     _check_separation(session, user.id, task, case)
     task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED, user.id, clock.now()
     EventLog(session, case).append(EventType.TASK_ASSIGNED, actor_id=actor.user_id, task_id=task.id,
@@ -114,15 +130,17 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict,
     case, task = _locked(session, actor, task_id)
     _check_open(task)
     if task.state == TaskState.CLAIMED and task.assignee_id != actor.user_id:
-        raise Conflict(f"task '{task.title}' is claimed by someone else")
+        raise Conflict(f"task '{task.title}' is claimed by someone else", zh=f"“{task.title}”已由他人签收")
     if expected_case_version is not None and expected_case_version != case.version:
-        raise Conflict(f"case {case.number} changed (version {case.version}, you had {expected_case_version})")
+        raise Conflict(f"case {case.number} changed (version {case.version}, you had {expected_case_version})",
+                       zh=f"案件 {case.number} 已被他人更新，请刷新后重新提交")
     instance = load_instance(session, case)
     props = next((v.properties for v in instance.ready_user_tasks() if v.id == task.id), None)
     if props is None:
-        raise Conflict(f"task '{task.title}' is no longer ready in the workflow")
+        raise Conflict(f"task '{task.title}' is no longer ready in the workflow",
+                       zh=f"“{task.title}”已不在待办环节，请刷新")
     if not actor.has_role(task.role, task.unit_id):
-        raise Forbidden(f"task '{task.title}' needs the role {task.role} in unit {task.unit_id}")
+        raise _needs_role(session, task)
     _check_separation(session, actor.user_id, task, case)
     # the form as the case's version deployed it (or the task's own, kept across a migration: engine/migration)
     version = session.get(ProcessVersion, task.form_version_id or case.process_version_id)
@@ -168,13 +186,17 @@ def _investigators(session: Session, actor: Actor, task: HumanTask, case: Case, 
     co_name = clean.get(CO_OFFICER_FIELD)
     co = session.scalar(select(User).where(User.username == co_name)) if isinstance(co_name, str) else None
     if co is None or not co.active:
-        raise ValidationFailed("a second officer is required", {CO_OFFICER_FIELD: ["unknown officer"]})
+        raise ValidationFailed("a second officer is required", {CO_OFFICER_FIELD: ["unknown officer"]},
+                               zh="须有第二名执法人员", errors_zh={CO_OFFICER_FIELD: ["没有这名执法人员"]})
     if co.id == actor.user_id:
         raise ValidationFailed("a second officer is required",
-                               {CO_OFFICER_FIELD: ["must be another officer than yourself"]})
+                               {CO_OFFICER_FIELD: ["must be another officer than yourself"]},
+                               zh="须有第二名执法人员", errors_zh={CO_OFFICER_FIELD: ["须为本人以外的另一名执法人员"]})
     if not actor_for(session, co).has_role(Role.OFFICER, task.unit_id):
         raise ValidationFailed("a second officer is required",
-                               {CO_OFFICER_FIELD: [f"{co_name} is not an officer of {task.unit_id}"]})
+                               {CO_OFFICER_FIELD: [f"{co_name} is not an officer of {task.unit_id}"]},
+                               zh="须有第二名执法人员",
+                               errors_zh={CO_OFFICER_FIELD: [f"{co.display_name or co_name}不是{unit_zh(session, task.unit_id)}的执法队员"]})
     known = list(case.data.get("investigators") or [])
     for uid in (actor.user_id, co.id):
         if uid not in known:

@@ -106,7 +106,9 @@ def assign(body, task_id):
     try:  # the task and the right to assign it are checked first (404/403), then the user
         tasks.assign(session(), current_actor(), task_id, user.id if user is not None else None)
     except ValidationFailed as exc:
-        raise ValidationFailed(exc.detail, {"user": [m for msgs in exc.errors.values() for m in msgs]}) from None
+        raise ValidationFailed(exc.detail, {"user": [m for msgs in exc.errors.values() for m in msgs]}, zh=exc.zh,
+                               errors_zh={"user": [m for msgs in (exc.errors_zh or exc.errors).values() for m in msgs]}
+                               ) from None
     session().flush()
     return _one(task_id)
 

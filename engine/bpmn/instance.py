@@ -126,7 +126,7 @@ class Instance:
                 if not any(not t.task_spec.manual for t in self.wf.get_tasks(state=TaskState.READY)):
                     break
         except (SpiffWorkflowException, ScriptRejected, WorkflowException) as exc:
-            raise WorkflowFailed(_describe(exc)) from None
+            raise WorkflowFailed(_describe(exc), zh=f"流程运行出错，本次操作未保存：{_describe(exc)}") from None
         except RecursionError:
             raise budget.BudgetExceeded(
                 "the case's task tree is too deep to evaluate (runaway loop)", element=None, reason="tree_depth",
@@ -168,7 +168,7 @@ class Instance:
         try:
             task.run()
         except (SpiffWorkflowException, ScriptRejected) as exc:
-            raise WorkflowFailed(_describe(exc)) from None
+            raise WorkflowFailed(_describe(exc), zh=f"流程运行出错，本次操作未保存：{_describe(exc)}") from None
 
     def fire_due_timers(self) -> list[StepRecord]:
         """Let every timer whose due time has passed fire, then run engine steps (``run`` records each
@@ -186,9 +186,9 @@ class Instance:
         try:
             task = self.wf.get_task_from_id(UUID(task_id))
         except Exception:
-            raise WorkflowFailed(f"task {task_id} is not part of this case") from None
+            raise WorkflowFailed(f"task {task_id} is not part of this case", zh="该任务不属于本案") from None
         if task.state != TaskState.READY or not isinstance(task.task_spec, _UserTaskMixin):
-            raise WorkflowFailed(f"task {task_id} is not a ready user task")
+            raise WorkflowFailed(f"task {task_id} is not a ready user task", zh="该任务当前不可办理，请刷新")
         return task
 
     def ready_user_tasks(self) -> list[UserTaskView]:

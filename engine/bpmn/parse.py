@@ -29,8 +29,8 @@ class ParsedProcess:
 def _invalid(exc: Exception, default_file: str | None = None) -> InvalidProcess:
     if isinstance(exc, ValidationException):
         msg = str(exc).split("\n")[0]
-        return InvalidProcess(msg, file=exc.file_name or default_file, element=exc.id or None)
-    return InvalidProcess(str(exc), file=default_file)
+        return InvalidProcess(msg, file=exc.file_name or default_file, element=exc.id or None, zh=f"流程文件无法解析：{msg}")
+    return InvalidProcess(str(exc), file=default_file, zh=f"流程文件无法解析：{exc}")
 
 
 def parse_sources(bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None,
@@ -116,7 +116,7 @@ def _check_task_spec(task_spec) -> None:
         for expression in _decision_expressions(getattr(task_spec, "dmnEngine", None)):
             check_source(expression, "eval")
     except ScriptRejected as exc:
-        raise InvalidProcess(str(exc), element=bpmn_id) from None
+        raise InvalidProcess(str(exc), element=bpmn_id, zh=f"脚本或表达式被安全沙箱拒绝：{exc}") from None
 
 
 def _decision_expressions(dmn_engine):

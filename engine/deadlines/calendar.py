@@ -234,10 +234,12 @@ def set_override(session: Session, day: date, workday: bool, note: str | None = 
     """Declare ``day`` a working day (调休) or a holiday. Running clocks are recomputed by the caller
     (:func:`engine.deadlines.clocks.recompute_running`)."""
     if not isinstance(day, date) or not isinstance(workday, bool):
-        raise ValidationFailed("invalid calendar day", {"day": ["expected a date and workday true/false"]})
+        raise ValidationFailed("invalid calendar day", {"day": ["expected a date and workday true/false"]},
+                               zh="日历日期无效", errors_zh={"day": ["应为日期，及是否工作日（true/false）"]})
     if workday and is_fixed_holiday(day):
         msg = f"{day.month}月{day.day}日是法定节假日，任何年份都不能设为工作日（{FIXED_HOLIDAY_ARTICLE}）"
-        raise ValidationFailed(msg, {"workday": [msg]})
+        en = f"{day.isoformat()} is a statutory holiday in every year and cannot become a working day"
+        raise ValidationFailed(en, {"workday": [en]}, zh=msg, errors_zh={"workday": [msg]})
     row = session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day)
@@ -278,7 +280,8 @@ def mark_year(session: Session, year: int, complete: bool, note: str | None = No
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效 (invalid year)", {"year": ["应为 2000–2100 (expected 2000–2100)"]})
     if not isinstance(complete, bool):
-        raise ValidationFailed("invalid flag", {"complete": ["应为 true 或 false (expected true/false)"]})
+        raise ValidationFailed("invalid flag", {"complete": ["应为 true 或 false (expected true/false)"]},
+                               zh="“是否完整”应为 true 或 false")
     row = session.get(CalendarYear, year)
     if row is None:
         row = CalendarYear(year=year)

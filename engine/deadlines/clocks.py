@@ -119,7 +119,7 @@ def _limit(text: str, where: str) -> tuple[int, str]:
     try:
         return parse_limit(text)
     except ValueError as exc:
-        raise WorkflowFailed(f"{where}: {exc}") from None
+        raise WorkflowFailed(f"{where}: {exc}", zh=f"{where}：期限写法无效（应为“N工作日”如 15wd，或“N日”如 90d）") from None
 
 
 def _new_clock(session, case, cal, log, now, *, kind, spec, label, unit_id, role, task_id, limit, started_on):
@@ -276,5 +276,6 @@ def task_colour_condition(colour: str):
 
 def check_days(days) -> int:
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-        raise ValidationFailed("invalid extension", {"days": ["1–365 days"]})
+        raise ValidationFailed("invalid extension", {"days": ["1–365 days"]}, zh="延长天数无效",
+                               errors_zh={"days": ["应为 1–365 天"]})
     return days

@@ -134,7 +134,7 @@ def unread_count(session: Session, user_id: int) -> int:
 def mark_read(session: Session, user_id: int, notification_id: int, now: datetime) -> Notification:
     note = session.get(Notification, notification_id)
     if note is None or note.user_id != user_id:
-        raise NotFound(f"notification {notification_id} not found")
+        raise NotFound(f"notification {notification_id} not found", zh="通知不存在")
     note.read_at = note.read_at or now
     return note
 

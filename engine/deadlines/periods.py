@@ -42,7 +42,8 @@ def sync_periods(session, case, props, clocks, cal, log, today, now) -> None:
             try:
                 limit = parse_limit(props[f"period:{name}"])
             except ValueError as exc:
-                raise WorkflowFailed(f"period {name} of process {case.process_key}: {exc}") from None
+                raise WorkflowFailed(f"period {name} of process {case.process_key}: {exc}",
+                                     zh=f"流程 {case.process_key} 的期间 {name} 写法无效（应为 15wd 或 90d）") from None
             clk = clk_mod._new_clock(session, case, cal, log, now, kind=KIND, spec=spec,
                                      label=props.get(f"periodLabel:{name}") or name, unit_id=case.unit_id,
                                      role=None, task_id=None, limit=limit, started_on=start)

@@ -134,7 +134,8 @@ def evaluate(session: Session, inputs: dict) -> tuple[str, str]:
     colour = data.get("colour")
     if colour not in ("green", "yellow", "red"):
         from engine.errors import WorkflowFailed
-        raise WorkflowFailed(f"the colour table gave {colour!r}; expected green, yellow or red")
+        raise WorkflowFailed(f"the colour table gave {colour!r}; expected green, yellow or red",
+                             zh=f"三色赋码决策表给出的颜色 {colour!r} 无效，应为绿、黄或红")
     return colour, str(data.get("colour_reason") or "")
 
 

@@ -24,7 +24,7 @@ class Editor:
     def check_unit(self, session: Session, unit_id: str | None) -> Unit:
         unit = session.get(Unit, unit_id) if unit_id else None
         if unit is None or (self.scope is not None and unit.id not in self.scope):
-            raise NotFound(f"unit {unit_id!r} not found", field="unit")
+            raise NotFound(f"unit {unit_id!r} not found", field="unit", zh=f"单位 {unit_id} 不存在或不在您的管理范围内")
         return unit
 
 
@@ -35,7 +35,7 @@ def editor_for(session: Session, actor: Actor) -> Editor:
     """An actor holding ``admin`` administers the units below (and including) those it is admin in."""
     roots = actor.units_with(Role.ADMIN)
     if not roots:
-        raise Forbidden("organisation administration needs the admin role")
+        raise Forbidden("organisation administration needs the admin role", zh="只有系统管理员可以维护组织机构")
     return Editor(actor_id=actor.user_id, name=actor.username, scope=frozenset(subtree(session, roots)))
 
 

@@ -69,16 +69,16 @@ def parse(text: str, fmt: str) -> dict:
             raise ValidationFailed(f"YAML 格式错误 / invalid YAML: {exc}", {"file": [str(exc)]}) from None
         if not isinstance(data, dict) or not set(data) <= {"units", "users"}:
             raise ValidationFailed("文件须只含 units 和 users / only 'units' and 'users' at the top level",
-                                   {"file": ["units, users"]})
+                                   {"file": ["只能含 units、users (units, users)"]})
         units, users = data.get("units") or [], data.get("users") or []
         if not isinstance(units, list) or not isinstance(users, list) or not all(
                 isinstance(x, dict) for x in units + users):
             raise ValidationFailed("units 与 users 须为列表 / 'units' and 'users' must be lists of maps",
-                                   {"file": ["lists of maps"]})
+                                   {"file": ["应为列表 (lists of maps)"]})
         return {"units": units, "users": users}
     if fmt == "csv":
         return _parse_csv(text)
-    raise ValidationFailed(f"不支持的格式 {fmt} / use .yaml or .csv", {"file": ["yaml, csv"]})
+    raise ValidationFailed(f"不支持的格式 {fmt} / use .yaml or .csv", {"file": ["须为 .yaml 或 .csv (yaml, csv)"]})
 
 
 def _parse_csv(text: str) -> dict:
@@ -117,10 +117,12 @@ def apply(session: Session, editor: Editor, data: dict) -> Report:
             _apply_user(session, editor, entry, report)
         except ValidationFailed as exc:
             raise ValidationFailed(f"users[{i}] ({entry.get('username')}): {exc.detail}",
-                                   {f"users[{i}].{k}": v for k, v in exc.errors.items()}) from None
+                                   {f"users[{i}].{k}": v for k, v in exc.errors.items()},
+                                   zh=f"第 {i + 1} 个用户（{entry.get('username')}）：{exc.zh or exc.detail}") from None
         except EngineError as exc:
             raise ValidationFailed(f"users[{i}] ({entry.get('username')}): {exc.detail}",
-                                   {f"users[{i}]": [exc.detail]}) from None
+                                   {f"users[{i}]": [exc.detail]},
+                                   zh=f"第 {i + 1} 个用户（{entry.get('username')}）：{exc.zh or exc.detail}") from None
     if report.changed:
         record(session, editor, "org.import", "org", **report.summary())
     return report
@@ -134,7 +136,7 @@ def _apply_units(session, editor, entries, report) -> None:
         if not ready:
             i, e = pending[0]
             raise ValidationFailed(f"units[{i}] ({e.get('id')}): 上级单位循环 / parents form a cycle",
-                                   {f"units[{i}].parent": ["cycle"]})
+                                   {f"units[{i}].parent": ["上级单位循环 (cycle)"]})
         for i, entry in ready:
             try:
                 unit = session.get(Unit, entry.get("id")) if isinstance(entry.get("id"), str) else None
@@ -149,7 +151,8 @@ def _apply_units(session, editor, entries, report) -> None:
                         report.units_changed[unit.id] = changed
             except ValidationFailed as exc:
                 raise ValidationFailed(f"units[{i}] ({entry.get('id')}): {exc.detail}",
-                                       {f"units[{i}].{k}": v for k, v in exc.errors.items()}) from None
+                                       {f"units[{i}].{k}": v for k, v in exc.errors.items()},
+                                       zh=f"第 {i + 1} 个单位（{entry.get('id')}）：{exc.zh or exc.detail}") from None
         pending = [p for p in pending if p not in ready]
 
 
@@ -177,7 +180,7 @@ def _apply_user(session, editor, entry, report) -> None:
     wanted = {}
     for role in entry.get("roles") or []:
         if not isinstance(role, dict):
-            raise ValidationFailed("roles 须为列表 / roles must be a list of maps", {"roles": ["maps"]})
+            raise ValidationFailed("roles 须为列表 / roles must be a list of maps", {"roles": ["应为列表 (maps)"]})
         wanted[(role.get("unit"), role.get("role"))] = (_d(role.get("valid_from")), _d(role.get("valid_until")))
     have = {(m.unit_id, m.role): (m.valid_from, m.valid_until) for m in session.scalars(
         select(Membership).where(Membership.user_id == user.id))}

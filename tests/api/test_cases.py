@@ -53,6 +53,9 @@ def test_start_failures_change_nothing(client, auth, test_processes, sessions):
 def test_reviewer_in_unit_may_see_but_not_start(client, auth, test_processes):
     r = client.post("/api/v1/cases", json={"procedure": "api_review", "unit": "chengnan", "data": {"summary": "s"}},
                     headers=auth("cn_reviewer"))
+    assert r.status_code == 403 and "执法队员" in r.json["detail"]  # Chinese first
+    r = client.post("/api/v1/cases", json={"procedure": "api_review", "unit": "chengnan", "data": {"summary": "s"}},
+                    headers={**auth("cn_reviewer"), "Accept-Language": "en"})
     assert r.status_code == 403 and "officer" in r.json["detail"]
 
 

@@ -30,6 +30,8 @@ def test_claimable_mine_claim_unclaim(client, auth, start):
     assert [t["id"] for t in client.get("/api/v1/tasks/mine", headers=h).json["items"]] == [tid]
     assert client.post(f"/api/v1/tasks/{tid}/claim", headers=h).status_code == 200  # idempotent for the owner
     other = client.post(f"/api/v1/tasks/{tid}/claim", headers=auth("cn_officer1"))
+    assert other.status_code == 409 and "已由他人签收" in other.json["detail"]
+    other = client.post(f"/api/v1/tasks/{tid}/claim", headers={**auth("cn_officer1"), "Accept-Language": "en"})
     assert other.status_code == 409 and "claimed by someone else" in other.json["detail"]
     assert client.post(f"/api/v1/tasks/{tid}/unclaim", headers=auth("cn_officer1")).status_code == 403
     r = client.post(f"/api/v1/tasks/{tid}/unclaim", headers=h)
