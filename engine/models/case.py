@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, JsonType
@@ -27,7 +27,10 @@ class Party(Base):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (Index("ix_cases_unit_opened", "unit_id", "opened_at", "id"),
-                      Index("ix_cases_opened_id", "opened_at", "id"))
+                      Index("ix_cases_opened_id", "opened_at", "id"),
+                      # 履职评估: cases closed in a period per unit (outcomes by procedure)
+                      Index("ix_cases_unit_closed", "unit_id", "closed_at", postgresql_include=["process_key"],
+                            postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(120), unique=True)

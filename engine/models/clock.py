@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JsonType
@@ -22,6 +22,10 @@ class Clock(Base):
         Index("ix_clocks_state_due", "state", "due_on"),
         Index("ix_clocks_state_escalation", "state", "next_escalation_on"),
         Index("ix_clocks_unit_state", "unit_id", "state"),
+        # 履职评估: clocks closed in a period per unit (on-time rate per kind, red lights), covering
+        Index("ix_clocks_unit_closed", "unit_id", "closed_at",
+              postgresql_include=["kind", "label", "state", "due_on", "due_at"],
+              postgresql_where=text("closed_at IS NOT NULL"), sqlite_where=text("closed_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
