@@ -236,6 +236,19 @@ def scheduler(interval, once, exit_when_idle):
     click.echo(json.dumps({name: vars(r) for name, r in totals.items()}))
 
 
+@main.command()
+@click.option("--all", "everyone", is_flag=True, help="every entity, not only yellow and red (after a new colour table)")
+@click.option("--batch", type=click.IntRange(1, 10000), default=200, help="entities per transaction")
+def recolour(everyone, batch):
+    """三色赋码: recompute colours now as penalties and complaints leave their look-back windows (the scheduler
+    does this nightly at ZHIFA_RECOLOUR_AT, 02:30). Each change is recorded with its cause in words."""
+    import json
+    from engine.entities.recolour import sweep as recolour_sweep
+    result = recolour_sweep(_factory(Settings.from_env()), batch=batch, everyone=everyone)
+    click.echo(json.dumps(vars(result)))
+    sys.exit(1 if result.failed else 0)
+
+
 @main.command("verify-archive")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")

@@ -68,6 +68,7 @@ class ColourChangeSchema(ma.Schema):
     previous = fields.String(allow_none=True)
     reason = fields.String(required=True)
     trigger = fields.String(required=True)
+    cause = fields.String(allow_none=True, metadata={"description": "what happened, in words"})
     case_id = fields.Integer(allow_none=True)
     inputs = fields.Dict(required=True)
     next_inspection_on = fields.Date(allow_none=True)
@@ -133,7 +134,7 @@ class MergeSchema(ma.Schema):
 class ReviewInSchema(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["reconsideration", "litigation"]))
     result = fields.String(required=True, validate=validate.OneOf(
-        ["upheld", "reversed", "modified", "confirmed_illegal", "withdrawn"]))
+        ["upheld", "reversed", "modified", "confirmed_illegal", "void", "withdrawn"]))
     decided_on = fields.Date(required=True, validate=DAY)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 

@@ -57,6 +57,10 @@ def build(factory: sessionmaker, *, blocking: bool, interval: float | None = Non
     integrity = IntegrityJob(factory)
     scheduler.add_job(integrity, "interval", seconds=integrity.interval, id=IntegrityJob.JOB_ID, max_instances=1,
                       coalesce=True)
+    from engine.entities.recolour import RecolourJob  # 三色赋码: nightly, as penalties leave the look-back window
+    recolour = RecolourJob(factory)
+    scheduler.add_job(recolour, "cron", hour=recolour.hour, minute=recolour.minute, timezone=settings().tz,
+                      id=RecolourJob.JOB_ID, max_instances=1, coalesce=True)
     job.scheduler = scheduler
     return scheduler, job
 

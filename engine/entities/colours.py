@@ -24,7 +24,8 @@ from engine.statuses import CaseState, EventType
 
 log = logging.getLogger(__name__)
 
-REVERSED = ("reversed", "confirmed_illegal")  # a penalty set aside in 复议/诉讼 no longer counts
+# A penalty revoked (撤销), confirmed unlawful (确认违法) or void (确认无效) in 复议/诉讼 no longer counts.
+REVERSED = ("reversed", "confirmed_illegal", "void")
 
 def _months_back(day: date, months: int) -> date:
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
@@ -61,8 +62,7 @@ def rule_inputs(session: Session, profile: EntityProfile, today: date, cases: li
     cases = party_cases(session, profile.party_id) if cases is None else cases
     since = _months_back(today, cfg.penalty_months)
     penalised = [c.id for c in cases if penalty_of(c)]
-    reversed_ids = set(session.scalars(select(CaseReview.case_id).where(
-        CaseReview.case_id.in_(penalised), CaseReview.result.in_(REVERSED)))) if penalised else set()
+    reversed_ids = set_aside(session, penalised)
     children = {c.parent_case_id for c in cases if c.parent_case_id}
     penalties = ordinary = suspected = uncorrected = 0
     pending: list[int] = []
@@ -88,6 +88,19 @@ def rule_inputs(session: Session, profile: EntityProfile, today: date, cases: li
     return {"penalties_24m": penalties, "ordinary_penalties_24m": ordinary, "suspected_violations": suspected,
             "uncorrected": uncorrected, "complaints_12m": complaints, "major_hazard": bool(profile.major_hazard),
             "credit": profile.credit or "normal"}
+
+
+def set_aside(session: Session, case_ids: list[int]) -> set[int]:
+    """The cases whose penalty was set aside in 复议/诉讼: the latest outcome recorded (by its date; an appeal
+    decides over the first instance) revoked it, confirmed it unlawful or void."""
+    if not case_ids:
+        return set()
+    latest: dict[int, str] = {}
+    for case_id, result in session.execute(select(CaseReview.case_id, CaseReview.result)
+                                           .where(CaseReview.case_id.in_(case_ids))
+                                           .order_by(CaseReview.decided_on, CaseReview.id)):
+        latest[case_id] = result
+    return {case_id for case_id, result in latest.items() if result in REVERSED}
 
 
 def _violations_recorded(session: Session, case_ids: list[int]) -> int:
@@ -121,7 +134,7 @@ def _colour_specs(session: Session) -> bpmn.Specs:
     return _SPECS[version_id]
 
 
-def _colour_table_deployed(session: Session) -> bool:
+def colour_table_deployed(session: Session) -> bool:
     key = settings().colour_process
     return session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_key == key).limit(1)) is not None
 
@@ -163,14 +176,15 @@ def ensure_profile(session: Session, party: Party, township_id: str | None = Non
 
 
 def recompute(session: Session, profile: EntityProfile, trigger: str, case_id: int | None = None,
-              actor_id: int | None = None, force: bool = False) -> ColourChange | None:
-    """Recompute one entity's colour and next inspection date; record a change (colour or reason) with why."""
+              actor_id: int | None = None, force: bool = False, cause: str | None = None) -> ColourChange | None:
+    """Recompute one entity's colour and next inspection date; record a change (colour or reason) with why:
+    the rule's reason, and ``cause`` — what happened, in words (e.g. a penalty left the look-back window)."""
     with session.no_autoflush:
-        return _recompute(session, profile, trigger, case_id, actor_id, force)
+        return _recompute(session, profile, trigger, case_id, actor_id, force, cause)
 
 
 def _recompute(session: Session, profile: EntityProfile, trigger: str, case_id: int | None, actor_id: int | None,
-               force: bool) -> ColourChange | None:
+               force: bool, cause: str | None = None) -> ColourChange | None:
     now = clock.now()
     today = local_date(now)
     cases = party_cases(session, profile.party_id)
@@ -184,7 +198,8 @@ def _recompute(session: Session, profile: EntityProfile, trigger: str, case_id: 
         return None
     change = ColourChange(party_id=profile.party_id, colour=colour, previous=profile.colour if profile.colour_at
                           else None, reason=reason, trigger=trigger, case_id=case_id, inputs=inputs,
-                          next_inspection_on=profile.next_inspection_on, decided_at=now, decided_by=actor_id)
+                          next_inspection_on=profile.next_inspection_on, decided_at=now, decided_by=actor_id,
+                          cause=cause(inputs) if callable(cause) else cause)
     profile.colour, profile.colour_reason, profile.colour_at = colour, reason, now
     session.add(change)
     return change
@@ -203,7 +218,7 @@ def after_step(session: Session, case: Case, completed_task_id: str | None, ende
                 trigger = "inspection"
     if trigger is None:
         return
-    if not _colour_table_deployed(session):
+    if not colour_table_deployed(session):
         # No colour table in service (a bureau that has not deployed entity_colour): the step itself must not fail.
         log.warning("三色赋码 skipped for case %s: no %s table deployed", case.id, settings().colour_process)
         return

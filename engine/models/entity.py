@@ -53,7 +53,9 @@ class ColourChange(Base):
     colour: Mapped[str] = mapped_column(String(8))
     previous: Mapped[str | None] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(300))
-    trigger: Mapped[str] = mapped_column(String(32))  # inspection | case_closed | profile | manual | merge
+    # inspection | case_closed | profile | manual | merge | review (复议/诉讼) | ageing (nightly look-back)
+    trigger: Mapped[str] = mapped_column(String(32))
+    cause: Mapped[str | None] = mapped_column(Text)  # what happened, in words (the rule's reason is ``reason``)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     inputs: Mapped[dict] = mapped_column(JsonType, default=dict)
     next_inspection_on: Mapped[date | None] = mapped_column(Date)
@@ -84,7 +86,7 @@ class CaseReview(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))     # reconsideration | litigation
-    result: Mapped[str] = mapped_column(String(16))   # upheld | reversed | modified | confirmed_illegal | withdrawn
+    result: Mapped[str] = mapped_column(String(16))   # upheld | reversed | modified | confirmed_illegal | void | withdrawn
     decided_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

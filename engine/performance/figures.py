@@ -20,7 +20,7 @@ from engine.entities.config import settings as supervision_settings
 from engine.models import Case, CaseParty, CaseReview, Clock, EntityProfile, HumanTask
 from engine.statuses import TaskState
 
-REVERSALS = ("reversed", "modified", "confirmed_illegal")
+REVERSALS = ("reversed", "modified", "confirmed_illegal", "void")  # 纠错: the decision did not stand as made
 
 
 def bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:

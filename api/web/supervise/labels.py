@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 COLOURS = {"green": _l("Green code"), "yellow": _l("Yellow code"), "red": _l("Red code")}
 TRIGGERS = {"inspection": _l("Inspection result"), "case_closed": _l("Case closed"), "profile": _l("Profile changed"),
-            "merge": _l("Records merged"), "manual": _l("Recomputed")}
+            "merge": _l("Records merged"), "manual": _l("Recomputed"),
+            "review": _l("Reconsideration or litigation outcome"), "ageing": _l("Look-back window passed")}
 RISKS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
 CREDITS = {"good": _l("Good"), "normal": _l("Normal"), "poor": _l("Poor")}
 RESULTS = {"no_problem": _l("No problem"), "correct": _l("Order to correct"), "violation": _l("Suspected violation")}
@@ -16,7 +17,8 @@ OUTCOMES = {"penalised": _l("Penalised"), "simple_penalty": _l("On-the-spot pena
             "running": _l("In progress"), "cancelled": _l("Cancelled")}
 REVIEWS = {"reconsideration": _l("Reconsideration"), "litigation": _l("Litigation")}
 REVIEW_RESULTS = {"upheld": _l("Upheld"), "reversed": _l("Reversed"), "modified": _l("Modified"),
-                  "confirmed_illegal": _l("Confirmed unlawful"), "withdrawn": _l("Withdrawn")}
+                  "confirmed_illegal": _l("Confirmed unlawful"), "void": _l("Confirmed void"),
+                  "withdrawn": _l("Withdrawn")}
 PLAN_STATES = {"draft": _l("Draft"), "drawn": _l("Drawn"), "approved": _l("Approved and published")}
 INPUTS = {"penalties_24m": _l("Penalties in 24 months"), "ordinary_penalties_24m": _l("of which ordinary procedure"),
           "suspected_violations": _l("Suspected violations being handled"), "uncorrected": _l("Uncorrected defects"),
