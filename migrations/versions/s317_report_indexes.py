@@ -1,13 +1,13 @@
 """履职评估 report indexes: covering partial indexes for step times, closed clocks and closed cases
 
 Revision ID: s317_report_indexes
-Revises: i14_audit
+Revises: s315_migrations
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "s317_report_indexes"
-down_revision = "i14_audit"
+down_revision = "s315_migrations"
 branch_labels = None
 depends_on = None
 
