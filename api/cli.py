@@ -214,7 +214,7 @@ def org_import(path, dry_run, passwords_out):
 
 @main.command()
 @click.option("--interval", type=float, default=None, help="seconds between sweeps (ZHIFA_SCHEDULER_INTERVAL, 30)")
-@click.option("--once", is_flag=True, help="run one sweep and exit")
+@click.option("--once", is_flag=True, help="sweep until nothing is due (or ZHIFA_SCHEDULER_BUDGET) and exit")
 @click.option("--exit-when-idle", is_flag=True, help="exit once nothing is due (tests, batch runs)")
 def scheduler(interval, once, exit_when_idle):
     """Run the deadline sweeps: fire due BPMN timers, advance clock colours, escalate (safe to run several)."""
@@ -225,7 +225,7 @@ def scheduler(interval, once, exit_when_idle):
                                     os.environ.get("ZHIFA_LOG_LEVEL", "INFO"))
     factory = _factory(Settings.from_env())
     if once:
-        totals = sweeps.run_all(factory)
+        totals = sweeps.drain(factory)
     else:
         sched, job = sched_mod.build(factory, blocking=True, interval=interval, exit_when_idle=exit_when_idle)
         try:

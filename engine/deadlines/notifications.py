@@ -28,47 +28,101 @@ TITLES = {
 
 # ---------------------------------------------------------------- recipients
 
-def _ancestors(session: Session, unit_id: str) -> list[str]:
-    chain, current = [], session.get(Unit, unit_id)
-    while current is not None and current.parent_id and current.parent_id not in chain:
-        chain.append(current.parent_id)
-        current = session.get(Unit, current.parent_id)
-    return chain
+class Recipients:
+    """Recipient look-ups, each done once per unit, role and task for as long as this object lives (a sweep
+    batch resolves the same unit's squad leaders or deputies for every clock only once)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._roles: dict[tuple[str, str], list[User]] = {}
+        self._chains: dict[str, list[str]] = {}
+        self._assignees: dict[str, int | None] = {}
+        self._users: dict[int, User | None] = {}
+
+    def role(self, unit_id: str, role: str) -> list[User]:
+        found = self._roles.get((unit_id, role))
+        if found is None:
+            found = self._roles[(unit_id, role)] = users_with_role(self.session, unit_id, role)
+        return found
+
+    def ancestors(self, unit_id: str) -> list[str]:
+        chain = self._chains.get(unit_id)
+        if chain is None:
+            chain, current = [], self.session.get(Unit, unit_id)
+            while current is not None and current.parent_id and current.parent_id not in chain:
+                chain.append(current.parent_id)
+                current = self.session.get(Unit, current.parent_id)
+            self._chains[unit_id] = chain
+        return chain
+
+    def user(self, user_id: int) -> User | None:
+        if user_id not in self._users:
+            self._users[user_id] = self.session.get(User, user_id)
+        return self._users[user_id]
+
+    def prefetch_tasks(self, task_ids) -> None:
+        """Assignees of these tasks (and the assignees' users) in two statements."""
+        wanted = [t for t in set(task_ids) if t not in self._assignees]
+        if not wanted:
+            return
+        self._assignees.update({t: None for t in wanted})
+        self._assignees.update(self.session.execute(select(HumanTask.id, HumanTask.assignee_id).where(
+            HumanTask.id.in_(wanted))).all())
+        users = {a for a in self._assignees.values() if a is not None and a not in self._users}
+        if users:
+            self._users.update({u: None for u in users})
+            self._users.update({u.id: u for u in self.session.scalars(select(User).where(User.id.in_(users)))})
+
+    def handling_officers(self, task_id: str | None, unit_id: str, role: str | None, case_data) -> list[User]:
+        if task_id:
+            self.prefetch_tasks([task_id])
+            assignee = self._assignees.get(task_id)
+            if assignee:
+                return [self.user(assignee)]
+            return self.role(unit_id, role or Role.OFFICER)
+        ids = [i for i in (case_data or {}).get("investigators") or [] if isinstance(i, int)]
+        users = [u for u in (self.user(i) for i in ids) if u is not None and u.active]
+        return users or self.role(unit_id, Role.OFFICER)
+
+    def squad_leaders(self, unit_id: str) -> list[User]:
+        return self.role(unit_id, Role.SQUAD_LEADER)
+
+    def heads(self, unit_id: str) -> list[User]:
+        return self.role(unit_id, Role.AGENCY_HEAD)
+
+    def deputies(self, unit_id: str) -> list[User]:
+        for unit in [unit_id] + self.ancestors(unit_id):
+            found = self.role(unit, Role.DEPUTY_HEAD)
+            if found:
+                return found
+        return self.heads(unit_id)
+
+    def supervisors(self, unit_id: str) -> list[User]:
+        for unit in self.ancestors(unit_id):
+            found = self.role(unit, Role.SUPERVISOR)
+            if found:
+                return found
+        return []
 
 
 def handling_officers(session: Session, clk: Clock, case: Case) -> list[User]:
-    if clk.task_id:
-        task = session.get(HumanTask, clk.task_id)
-        if task is not None and task.assignee_id:
-            return [session.get(User, task.assignee_id)]
-        return users_with_role(session, clk.unit_id, clk.role or Role.OFFICER)
-    ids = [i for i in (case.data or {}).get("investigators") or [] if isinstance(i, int)]
-    users = [u for u in (session.get(User, i) for i in ids) if u is not None and u.active]
-    return users or users_with_role(session, clk.unit_id, Role.OFFICER)
+    return Recipients(session).handling_officers(clk.task_id, clk.unit_id, clk.role, case.data)
 
 
 def squad_leaders(session: Session, unit_id: str) -> list[User]:
-    return users_with_role(session, unit_id, Role.SQUAD_LEADER)
+    return Recipients(session).squad_leaders(unit_id)
 
 
 def heads(session: Session, unit_id: str) -> list[User]:
-    return users_with_role(session, unit_id, Role.AGENCY_HEAD)
+    return Recipients(session).heads(unit_id)
 
 
 def deputies(session: Session, unit_id: str) -> list[User]:
-    for unit in [unit_id] + _ancestors(session, unit_id):
-        found = users_with_role(session, unit, Role.DEPUTY_HEAD)
-        if found:
-            return found
-    return heads(session, unit_id)
+    return Recipients(session).deputies(unit_id)
 
 
 def supervisors(session: Session, unit_id: str) -> list[User]:
-    for unit in _ancestors(session, unit_id):
-        found = users_with_role(session, unit, Role.SUPERVISOR)
-        if found:
-            return found
-    return []
+    return Recipients(session).supervisors(unit_id)
 
 
 # ---------------------------------------------------------------- writing

@@ -9,6 +9,7 @@ is still due. Two schedulers therefore never fire a timer or record a colour cha
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -19,7 +20,7 @@ from engine import clock as wall
 from engine.cases import spawn_children
 from engine.db import transaction
 from engine.deadlines import clocks as clk_mod
-from engine.deadlines import colours, escalation
+from engine.deadlines import bulk, colours, escalation
 from engine.deadlines.calendar import Calendar, local_date
 from engine.deadlines.config import settings
 from engine.errors import EngineError
@@ -121,19 +122,37 @@ def _clock_cases(factory, condition, limit) -> list[int]:
 
 
 def advance_colours(factory: sessionmaker, limit: int | None = None) -> SweepResult:
+    """Record the due colour changes of up to ``limit`` cases, set-based, in one transaction (engine/deadlines/
+    bulk.py). Cases that ended, and every case of a batch that failed, go through the per-case path."""
     now = wall.now()
     today = local_date(now)
+    due = _colour_due(today)
+    result, locked, others = SweepResult(), [], []
+    try:
+        with transaction(factory) as session:
+            locked = bulk.lock_due_cases(session, due, limit or settings().sweep_batch)
+            running, others = bulk.split(locked)
+            if running:
+                result.done = bulk.advance(session, running, due, today, now)
+            result.cases = len(running)
+    except Exception:  # noqa: BLE001 — rolled back; one by one, a broken case is isolated and logged
+        log.exception("set-based colour sweep failed; handling its %s cases one by one", len(locked))
+        result, others = SweepResult(), [c.id for c in locked]
+    if not others:
+        return result
 
     def work(session: Session, case: Case) -> int:
         cal, log_, changed = Calendar.load(session), EventLog(session, case), 0
-        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _colour_due(today))):
+        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _colour_due(today))
+                                   .order_by(Clock.id)):
             if case.state != CaseState.RUNNING:
                 clk_mod.close(clk, cal, log_, today, now, case.state == CaseState.COMPLETED)
                 continue
             changed += colours.refresh(session, clk, case, log_, cal, today, now)
         return changed
 
-    return _per_case(factory, _clock_cases(factory, _colour_due(today), limit or settings().sweep_batch), work)
+    result += _per_case(factory, others, work)
+    return result
 
 
 def run_escalations(factory: sessionmaker, limit: int | None = None) -> SweepResult:
@@ -159,6 +178,20 @@ def run_all(factory: sessionmaker) -> dict[str, SweepResult]:
     timers, colours = fire_timers(factory), advance_colours(factory)
     colours += lead_colours(factory)
     return {"timers": timers, "colours": colours, "escalations": run_escalations(factory)}
+
+
+def drain(factory: sessionmaker, seconds: float | None = None) -> dict[str, SweepResult]:
+    """Sweep again and again until a sweep does nothing or ``seconds`` (ZHIFA_SCHEDULER_BUDGET) are spent: a
+    backlog (a holiday weekend, a restart, a new calendar) is worked off in one tick, not a batch per tick."""
+    budget_s = settings().sweep_budget_seconds if seconds is None else seconds
+    started = time.monotonic()
+    totals = {"timers": SweepResult(), "colours": SweepResult(), "escalations": SweepResult()}
+    while True:
+        results = run_all(factory)
+        for name, result in results.items():
+            totals[name] += result
+        if not any(r.done for r in results.values()) or time.monotonic() - started >= budget_s:
+            return totals
 
 
 def lead_colours(factory: sessionmaker) -> SweepResult:
@@ -188,5 +221,5 @@ def pending(factory: sessionmaker) -> int:
     return (timers or 0) + (clocks or 0)
 
 
-__all__ = ["SweepResult", "fire_timers", "advance_colours", "run_escalations", "run_all", "pending",
+__all__ = ["SweepResult", "fire_timers", "advance_colours", "run_escalations", "run_all", "drain", "pending",
            "EventType"]

@@ -1,0 +1,170 @@
+"""Set-based colour advancement: a batch of cases per transaction, a handful of statements per batch.
+
+For a batch of up to ``limit`` cases with a due colour change, in one transaction:
+
+1. one statement picks and locks the cases (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` after ``ORDER BY … LIMIT``,
+   so several schedulers take disjoint batches; SQLite: ``BEGIN IMMEDIATE`` already serialises writers);
+2. one statement re-reads, under those locks, the clocks still due; one ``UPDATE`` moves them all;
+3. one statement fetches each case's last event (seq, hash); the hash-chained ``clock_colour_changed`` events
+   are computed in Python and inserted in one multi-row ``INSERT``;
+4. recipients are resolved once per unit, role and task (:class:`notifications.Recipients`); notifications
+   already sent are read once for the batch's clocks; notifications and outbox rows are inserted in bulk.
+
+What is written — events (types, data, chain), notifications (recipients, titles, bodies, keys) and outbox
+rows — is what the per-case path (``colours.refresh``) writes; ``tests/engine/deadlines/test_sweep_record.py``
+compares the two against a recorded scenario. Cases that are no longer running go through the per-case path
+(their clocks are closed, not coloured).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Date, and_, case as case_when, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from engine.deadlines import colours
+from engine.deadlines import notifications as notes
+from engine.deadlines.calendar import Calendar
+from engine.deadlines.config import settings
+from engine.events import GENESIS, event_hash
+from engine.models import Case, CaseEvent, Clock, Notification, OutboxMessage
+from engine.statuses import CaseState, EventType
+
+
+@dataclass
+class Locked:
+    id: int
+    state: str
+    number: str
+    process_version_id: int
+    data: dict | None = None
+
+
+def lock_due_cases(session: Session, due, limit: int) -> list[Locked]:
+    """The first ``limit`` cases with a clock matching ``due``, locked (rows another transaction holds are
+    skipped, so concurrent schedulers split the work instead of waiting or doing it twice)."""
+    rows = session.execute(
+        select(Case.id, Case.state, Case.number, Case.process_version_id)
+        .where(Case.id.in_(select(Clock.case_id).where(due)))
+        .order_by(Case.id).limit(limit).with_for_update(skip_locked=True, of=Case)).all()
+    return [Locked(*row) for row in rows]
+
+
+def _colour_sql(today: date):
+    """``colours.colour_on`` as SQL, evaluated on the locked row itself."""
+    return case_when((Clock.due_on < today, colours.RED), (Clock.yellow_on <= today, colours.YELLOW),
+                     else_=colours.GREEN)
+
+
+def _last_events(session: Session, case_ids: list[int]) -> dict[int, tuple[int, str]]:
+    last = (select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
+            .where(CaseEvent.case_id.in_(case_ids)).group_by(CaseEvent.case_id).subquery())
+    rows = session.execute(select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash).join(
+        last, and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq))).all()
+    return {case_id: (seq, digest) for case_id, seq, digest in rows}
+
+
+def advance(session: Session, cases: list[Locked], due, today: date, now: datetime) -> int:
+    """Record every due colour change of these (locked, running) cases; returns the number of changes."""
+    by_id = {c.id: c for c in cases}
+    rows = session.execute(
+        select(Clock.id, Clock.case_id, Clock.task_id, Clock.label, Clock.unit_id, Clock.role, Clock.colour,
+               Clock.colour_changes, Clock.due_on, Clock.yellow_on)
+        .where(Clock.case_id.in_(list(by_id)), due).order_by(Clock.case_id, Clock.id)).all()
+    changes = [(row, colours.colour_on(row, today)) for row in rows]
+    changes = [(row, new) for row, new in changes if new != row.colour]
+    if not changes:
+        return 0
+    red_next = None
+    if any(new == colours.RED for _row, new in changes):
+        cal = Calendar.load(session)
+        delays = cal.cfg.escalation_delays
+        red_next = cal.add_workdays(today, delays[0]) if delays else None
+    turns_red = Clock.due_on < today
+    session.execute(
+        update(Clock).where(Clock.id.in_([row.id for row, _new in changes]))
+        .values(colour=_colour_sql(today), colour_changes=func.coalesce(Clock.colour_changes, 0) + 1,
+                escalation_level=case_when((turns_red, 0), else_=Clock.escalation_level),
+                next_escalation_on=case_when((turns_red, literal(red_next, Date)),
+                                             else_=Clock.next_escalation_on))
+        .execution_options(synchronize_session=False))
+    _append_events(session, by_id, changes, now)
+    _notify(session, by_id, [(row, new) for row, new in changes if colours.RANK[new] > colours.RANK[row.colour]],
+            now)
+    return len(changes)
+
+
+def _append_events(session: Session, by_id: dict[int, Locked], changes, now: datetime) -> None:
+    chain = _last_events(session, list({row.case_id for row, _new in changes}))
+    events = []
+    for row, new in changes:
+        seq, prev = chain.get(row.case_id, (0, GENESIS))
+        seq += 1
+        data = json.loads(json.dumps({"clock": row.id, "label": row.label, "from": row.colour, "to": new,
+                                      "due_on": row.due_on.isoformat()}, ensure_ascii=False))
+        version = by_id[row.case_id].process_version_id
+        digest = event_hash(prev, seq, EventType.CLOCK_COLOUR_CHANGED, now, None, row.task_id, None, version, data)
+        events.append({"case_id": row.case_id, "seq": seq, "type": EventType.CLOCK_COLOUR_CHANGED, "at": now,
+                       "actor_id": None, "task_id": row.task_id, "task_spec": None, "process_version_id": version,
+                       "data": data, "prev_hash": prev, "hash": digest})
+        chain[row.case_id] = (seq, digest)
+    session.execute(insert(CaseEvent), events)
+
+
+def _notify(session: Session, by_id: dict[int, Locked], changes, now: datetime) -> None:
+    if not changes:
+        return
+    who = notes.Recipients(session)
+    who.prefetch_tasks([row.task_id for row, new in changes if new == colours.YELLOW and row.task_id])
+    need_data = [row.case_id for row, new in changes if new == colours.YELLOW and not row.task_id]
+    if need_data:
+        for case_id, data in session.execute(select(Case.id, Case.data).where(Case.id.in_(set(need_data)))):
+            by_id[case_id].data = data
+    sent = set(session.execute(select(Notification.user_id, Notification.dedupe_key).where(
+        Notification.clock_id.in_([row.id for row, _new in changes]))).all())
+    rows = []
+    for row, new in changes:
+        case = by_id[row.case_id]
+        key = f"clock:{row.id}:colour:{(row.colour_changes or 0) + 1}"
+        due = row.due_on.isoformat()
+        data = {"colour": new, "due_on": due, "clock_id": row.id, "case_number": case.number}
+        if new == colours.YELLOW:
+            users = who.handling_officers(row.task_id, row.unit_id, row.role, case.data) + who.squad_leaders(
+                row.unit_id)
+            kind, body = notes.KIND_WARNING, f"{case.number}「{row.label}」将于 {due} 到期，请抓紧办理。"
+        else:
+            users = who.deputies(row.unit_id) + who.supervisors(row.unit_id)
+            kind, body = notes.KIND_OVERDUE, f"{case.number}「{row.label}」已超过期限（{due}），请督促办理。"
+        title = f"{notes.TITLES.get(kind, '')}{case.number} {row.label}".strip()
+        seen = set()
+        for user in users:
+            if user is None or user.id in seen:
+                continue
+            seen.add(user.id)
+            if (user.id, key) in sent:
+                continue
+            rows.append(({"user_id": user.id, "case_id": case.id, "clock_id": row.id, "kind": kind, "title": title,
+                          "body": body, "data": data, "dedupe_key": key, "created_at": now},
+                         {"title": title, "body": body, "kind": kind, "case_id": case.id,
+                          "username": user.username}))
+    insert_notifications(session, rows, now)
+
+
+def insert_notifications(session: Session, rows: list[tuple[dict, dict]], now: datetime) -> None:
+    """Notifications (one multi-row INSERT … RETURNING id) and their outbox rows, one per configured channel."""
+    if not rows:
+        return
+    ids = session.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+                          [note for note, _payload in rows]).all()
+    outbox = [{"notification_id": note_id, "channel": channel, "user_id": note["user_id"], "created_at": now,
+               "attempts": 0, "payload": payload}
+              for note_id, (note, payload) in zip(ids, rows) for channel in settings().notify_channels]
+    if outbox:
+        session.execute(insert(OutboxMessage), outbox)
+
+
+def split(cases: list[Locked]) -> tuple[list[Locked], list[int]]:
+    """Running cases (set-based path) and the ids of the others (per-case path: their clocks are closed)."""
+    return [c for c in cases if c.state == CaseState.RUNNING], [c.id for c in cases if c.state != CaseState.RUNNING]
