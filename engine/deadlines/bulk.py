@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, case as case_when, func, insert, literal, select, update
+from sqlalchemy import JSON, Date, and_, case as case_when, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.deadlines import colours
@@ -110,7 +110,7 @@ def _append_events(session: Session, by_id: dict[int, Locked], changes, now: dat
                        "actor_id": None, "task_id": row.task_id, "task_spec": None, "process_version_id": version,
                        "data": data, "prev_hash": prev, "hash": digest})
         chain[row.case_id] = (seq, digest)
-    session.execute(insert(CaseEvent), events)
+    insert_rows(session, CaseEvent, events)
 
 
 def _notify(session: Session, by_id: dict[int, Locked], changes, now: datetime) -> None:
@@ -153,16 +153,48 @@ def _notify(session: Session, by_id: dict[int, Locked], changes, now: datetime) 
 
 
 def insert_notifications(session: Session, rows: list[tuple[dict, dict]], now: datetime) -> None:
-    """Notifications (one multi-row INSERT … RETURNING id) and their outbox rows, one per configured channel."""
+    """Notifications and their outbox rows (one per configured channel), inserted in bulk."""
     if not rows:
         return
-    ids = session.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
-                          [note for note, _payload in rows]).all()
-    outbox = [{"notification_id": note_id, "channel": channel, "user_id": note["user_id"], "created_at": now,
-               "attempts": 0, "payload": payload}
-              for note_id, (note, payload) in zip(ids, rows) for channel in settings().notify_channels]
-    if outbox:
-        session.execute(insert(OutboxMessage), outbox)
+    notes_ = [note for note, _payload in rows]
+    if _copies(session):   # ids drawn from the sequence in one statement, so the rows can be COPYed
+        ids = sorted(session.scalars(text("SELECT nextval(pg_get_serial_sequence('notifications', 'id')) "
+                                          "FROM generate_series(1, :n)"), {"n": len(notes_)}))
+        for note, note_id in zip(notes_, ids):
+            note["id"] = note_id
+        insert_rows(session, Notification, notes_)
+    else:  # (user, key) is unique: match the returned ids on it
+        found = {(user_id, key): note_id for note_id, user_id, key in session.execute(
+            insert(Notification).returning(Notification.id, Notification.user_id, Notification.dedupe_key), notes_)}
+        for note in notes_:
+            note["id"] = found[(note["user_id"], note["dedupe_key"])]
+    insert_rows(session, OutboxMessage, [
+        {"notification_id": note["id"], "channel": channel, "user_id": note["user_id"], "created_at": now,
+         "attempts": 0, "payload": payload}
+        for note, payload in rows for channel in settings().notify_channels])
+
+
+def _copies(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Many rows of one table: PostgreSQL ``COPY … FROM STDIN`` (one round trip, no giant statement for the
+    driver to build and the server to parse); elsewhere a multi-row INSERT."""
+    if not rows:
+        return
+    if not _copies(session):
+        session.execute(insert(model), rows)
+        return
+    table = model.__table__
+    columns = [c for c in table.columns if c.name in rows[0]]
+    json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN") \
+            as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c.name], ensure_ascii=False) if c.name in json_cols else row[c.name]
+                            for c in columns])
 
 
 def split(cases: list[Locked]) -> tuple[list[Locked], list[int]]:

@@ -21,7 +21,7 @@ class DeadlineSettings:
     urge_finish_workdays: int = 3      # a 催办单/督办单 asks to finish within this many working days
     notify_channels: tuple[str, ...] = ("mail",)  # outbox rows per notification
     sweep_interval_seconds: float = 30.0
-    sweep_batch: int = 500             # cases per sweep and kind (colours: per transaction)
+    sweep_batch: int = 1000            # cases per sweep and kind (colours: per transaction)
     sweep_budget_seconds: float = 25.0  # a tick sweeps again until nothing is due or this is spent
 
     @property
