@@ -54,13 +54,15 @@ def list_(args):
     """Search the cases in my scope: number, party name or ID number, handling unit, procedure, state,
     opened/closed date ranges, deadline colour, overdue clocks, integrity verdict; sorted and paged.
 
-    ``total`` stops counting at 10,000 (``total_capped``: there are more); pages reach the first 10,000
-    matches — narrow the search beyond. ``integrity`` is shown to auditors and supervisors only.
+    ``total`` stops counting at 10,000 (``total_capped``: there are more — 「10,000 条以上」); numbered pages
+    reach the first 10,000 matches, ``after`` = the previous page's ``next_cursor`` goes on at any depth.
+    ``sort=closed_at`` lists closed cases only. ``integrity`` is shown to auditors and supervisors only.
     """
     actor = current_actor()
     overseer = words.may_see_integrity(actor)
     f = filter_from(args, overseer)
-    page = list_cases(session(), actor, f, args["page"], args["per_page"], args["sort"], args["order"] == "desc")
+    page = list_cases(session(), actor, f, args["page"], args["per_page"], args["sort"], args["order"] == "desc",
+                      after=args.get("after"))
     items = []
     for case in page.items:
         row = page.verdicts.get(case.id) if overseer else None
@@ -74,7 +76,7 @@ def list_(args):
                 "summary": words.summary(row.verdict, row.step, row.reason, row.detail, row.events)},
         })
     return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
-            "total_capped": page.capped}
+            "total_capped": page.capped, "next_cursor": page.next_cursor}
 
 
 def filter_from(args: dict, overseer: bool) -> CaseFilter:

@@ -66,7 +66,9 @@ class CaseListItemSchema(CaseSchema):
 class CaseListPageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseListItemSchema), required=True)
     total_capped = fields.Boolean(required=True, metadata={
-        "description": "true: there are more than `total` matches (counts stop at 10,000)"})
+        "description": "true: there are more than `total` matches (counts stop at 10,000: 「10,000 条以上」)"})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "pass as `after` for the next page (keyset paging, any depth); null on the last page"})
 
 
 CasePageSchema = page_of(CaseSchema)
@@ -103,8 +105,11 @@ class CaseListArgs(PageArgs):
     overdue = fields.Boolean(metadata={"description": "has a deadline clock that is or ended overdue"})
     integrity = fields.String(validate=validate.OneOf(VERDICTS),
                               metadata={"description": "last integrity verdict of the background sweep"})
-    sort = fields.String(load_default="opened_at", validate=validate.OneOf(tuple(SORTS)))
+    sort = fields.String(load_default="opened_at", validate=validate.OneOf(tuple(SORTS)), metadata={
+        "description": "opened_at | closed_at (lists closed cases only) | number"})
     order = fields.String(load_default="desc", validate=validate.OneOf(("asc", "desc")))
+    after = fields.String(validate=validate.Length(min=1, max=400), metadata={
+        "description": "`next_cursor` of the previous page (same filters and sort): continues past page limits"})
 
 
 class EventSchema(ma.Schema):

@@ -26,18 +26,23 @@ class Party(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    # Case search (engine/caselist.py) pages newest first: every common filter has an index ending in the sort
+    # order (opened_at, id), so a page reads its 25 rows and stops (migration s314_case_search).
     __table_args__ = (Index("ix_cases_unit_opened", "unit_id", "opened_at", "id"),
                       Index("ix_cases_opened_id", "opened_at", "id"),
                       # 履职评估: cases closed in a period per unit (outcomes by procedure)
                       Index("ix_cases_unit_closed", "unit_id", "closed_at", postgresql_include=["process_key"],
-                            postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")))
+                            postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
+                      Index("ix_cases_unit_state_opened", "unit_id", "state", "opened_at", "id"),
+                      Index("ix_cases_state_opened", "state", "opened_at", "id"),
+                      Index("ix_cases_process_opened", "process_key", "opened_at", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(120), unique=True)
-    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)  # handling unit
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))  # handling unit
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
-    process_key: Mapped[str] = mapped_column(String(100), index=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(300))
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # Process variables as of the last step (a read model; the workflow state is the truth).
@@ -45,7 +50,7 @@ class Case(Base):
     # SpiffWorkflow's serialized workflow, without the spec.
     workflow_state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)  # compare-and-set counter
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -74,7 +74,7 @@ def test_every_filter(client, auth, population, sessions):
     assert get(closed_from="2026-03-01T00:00:00Z") == [p["li"]]
     assert get(closed_to="2026-03-05T00:00:00Z") == []
     assert get(sort="opened_at", order="asc") == [p["wang"], p["li"], p["late"], p["fresh"]]
-    assert get(sort="closed_at")[0] == p["li"]                               # nulls last
+    assert get(sort="closed_at") == [p["li"]]                                # closed cases only
     # deadline colours come from the clocks: 3 working days from Sun 2026-03-22 → due Wed 03-25 (red from
     # Thu 03-26); the fresh case's clock from Mon 03-23 → due Thu 03-26 (yellow that day)
     clock.freeze(datetime(2026, 3, 26, 2, 0, tzinfo=timezone.utc))
@@ -151,3 +151,50 @@ def test_count_is_bounded(sessions, client, auth, start, monkeypatch):
     assert page["total"] == 2 and page["total_capped"] is True and len(page["items"]) == 1
     page = client.get("/api/v1/cases?per_page=1&state=completed", headers=auth("cn_officer1")).json
     assert page["total"] == 0 and page["total_capped"] is False
+
+
+def test_keyset_pages_follow_the_cursor(client, auth, population):
+    """next_cursor → after: the same rows as numbered pages, in every sort, to the last page (cursor null)."""
+    p = population
+    h = auth("cn_officer1")
+
+    def walk(**q):
+        seen, after = [], None
+        while True:
+            query = dict(q, per_page=1, **({"after": after} if after else {}))
+            page = client.get("/api/v1/cases", query_string=query, headers=h).json
+            seen += [c["id"] for c in page["items"]]
+            after = page["next_cursor"]
+            if after is None:
+                return seen
+            assert len(seen) < 10, seen
+    assert walk() == [p["fresh"], p["late"], p["li"], p["wang"]]
+    assert walk(order="asc") == [p["wang"], p["li"], p["late"], p["fresh"]]
+    assert walk(state="running") == [p["fresh"], p["late"], p["wang"]]
+    assert walk(sort="closed_at") == [p["li"]]
+    by_number = ids(client.get("/api/v1/cases", query_string={"sort": "number", "order": "asc"}, headers=h))
+    assert walk(sort="number", order="asc") == by_number
+    cursor = client.get("/api/v1/cases?per_page=1", headers=h).json["next_cursor"]
+    for bad in ("garbage!", cursor + "x", cursor[:-3]):
+        r = client.get("/api/v1/cases", query_string={"after": bad}, headers=h)
+        assert r.status_code == 422 and "翻页位置无效" in r.json["detail"], bad
+    r = client.get("/api/v1/cases", query_string={"after": cursor, "sort": "number"}, headers=h)
+    assert r.status_code == 422                                        # a cursor belongs to its sort
+
+
+def test_a_unit_sees_another_units_case_it_has_a_task_in(client, auth, population, sessions):
+    """Scope = the unit's cases + cases of other units with a task in the unit (searched as separate parts)."""
+    from engine.models import HumanTask
+    p = population
+    h = auth("cb_officer1")
+    assert ids(client.get("/api/v1/cases", headers=h)) == [p["cb"]]
+    with transaction(sessions) as session:
+        session.add(HumanTask(id="helped-task-0001", case_id=p["li"], process_key="x", task_spec="Task_help",
+                              title="协助", role="officer", unit_id="chengbei", state="completed", context={},
+                              created_at=clock.now()))
+    assert ids(client.get("/api/v1/cases", headers=h)) == [p["cb"], p["li"]]
+    assert ids(client.get("/api/v1/cases", query_string={"state": "completed"}, headers=h)) == [p["li"]]
+    page = client.get("/api/v1/cases", query_string={"per_page": 1}, headers=h).json
+    assert page["total"] == 2 and [c["id"] for c in page["items"]] == [p["cb"]]
+    after = client.get("/api/v1/cases", query_string={"per_page": 1, "after": page["next_cursor"]}, headers=h).json
+    assert [c["id"] for c in after["items"]] == [p["li"]] and after["next_cursor"] is None

@@ -99,3 +99,23 @@ def test_history_page_words_and_access_log(client, web_login, start, sessions, a
     web_login("admin")
     log = client.get("/audit/access-log").get_data(as_text=True)
     assert "查看办理历史" in log and case["number"] in log
+
+
+def test_capped_count_and_next_pages_by_cursor(client, web_login, start, monkeypatch):
+    """Past the counted total the page goes on by keyset: 「N 条以上」, then 下一页 links to the last case."""
+    import html as html_lib
+    from api.web.views import search
+    from engine import caselist
+    monkeypatch.setattr(search, "PER_PAGE", 1)
+    monkeypatch.setattr(caselist, "COUNT_CAP", 1)
+    numbers = [start("cn_officer1", "chengnan", party=WANG)["number"] for _ in range(3)][::-1]   # newest first
+    web_login("cn_officer1")
+    html = client.get("/cases").get_data(as_text=True)
+    assert "1 条以上，请缩小检索范围" in html and numbers[0] in html
+    seen = [numbers[0]]
+    while (link := re.search(r'<a href="([^"]+)" rel="next">', html)):
+        html = client.get(html_lib.unescape(link.group(1))).get_data(as_text=True)
+        assert "第一页" in html and f"第 {len(seen) + 1} 页" in html
+        seen += [n for n in numbers if n in html and n not in seen]
+        assert len(seen) <= 3
+    assert seen == numbers

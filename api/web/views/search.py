@@ -63,11 +63,13 @@ def cases_page():
     units = sorted(me.visible_units, key=lambda u: present.unit_name(u))
     sort = _choice("sort", caselist.SORTS) or "opened_at"
     descending = request.args.get("order", "desc") != "asc"
-    page_no = min(max(1, request.args.get("page", 1, type=int) or 1), caselist.MAX_OFFSET // PER_PAGE)
+    after = (request.args.get("after") or "").strip()[:400] or None     # keyset: a previous page's next_cursor
+    page_no = min(max(1, request.args.get("page", 1, type=int) or 1),
+                  1_000_000 if after else caselist.MAX_OFFSET // PER_PAGE)
     error, page = None, None
     try:
         f = search_filter(overseer, set(units))
-        page = caselist.list_cases(db(), me, f, page_no, PER_PAGE, sort, descending)
+        page = caselist.list_cases(db(), me, f, page_no, PER_PAGE, sort, descending, after=after)
     except ValidationFailed as exc:
         f, error = caselist.CaseFilter(), exc
     rows = []
@@ -81,8 +83,13 @@ def cases_page():
     procedures = sorted(set(db().scalars(select(ProcessVersion.process_key))), key=present.procedure_name)
     args = {k: request.args.get(k) for k in FIELDS if request.args.get(k)}
     pages = max(1, -(-(page.total if page else 0) // PER_PAGE))
-    pager = [(p, url_for("web.cases", page=p, **args)) for p in _window(page_no, pages)]
+    pager = [] if after else [(p, url_for("web.cases", page=p, **args)) for p in _window(page_no, pages)]
+    # the next page by keyset: past the numbered pages too (a count stops at 10,000, the cases do not)
+    following = url_for("web.cases", page=page_no + 1, after=page.next_cursor, **args) \
+        if page and page.next_cursor and (after or page_no >= pages) else None
+    first = url_for("web.cases", **args) if after else None
     return render_template("case_search.html", rows=rows, page=page, pages=pages, pager=pager, f=f, args=args,
+                           following=following, first=first, page_no=page_no,
                            units=units, procedures=procedures, overseer=overseer, sort=sort, descending=descending,
                            error=error, present=present, more_open=bool(set(args) - BASIC), words=words, states=CaseState.ALL), 422 if error else 200
 
