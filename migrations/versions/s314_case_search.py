@@ -4,12 +4,12 @@ The single-column indexes on unit_id, state, process_key and opened_at are prefi
 are dropped (one index less to maintain on every case write).
 
 Revision ID: s314_case_search
-Revises: i14_audit
+Revises: s315_migrations
 """
 from alembic import op
 
 revision = 's314_case_search'
-down_revision = 'i14_audit'
+down_revision = 's315_migrations'
 branch_labels = None
 depends_on = None
 
