@@ -4,12 +4,12 @@ The single-column indexes on unit_id, state, process_key and opened_at are prefi
 are dropped (one index less to maintain on every case write).
 
 Revision ID: s314_case_search
-Revises: s315_migrations
+Revises: s317_colour_cause
 """
 from alembic import op
 
 revision = 's314_case_search'
-down_revision = 's315_migrations'
+down_revision = 's317_colour_cause'
 branch_labels = None
 depends_on = None
 
