@@ -286,5 +286,10 @@ def verify_cases(limit):
     click.echo(json.dumps(counts))
 
 
+from api.cli_migrate import migrate as _migrate  # noqa: E402  (moving running cases: its own module)
+
+main.add_command(_migrate)
+
+
 if __name__ == "__main__":
     main()

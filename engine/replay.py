@@ -99,6 +99,8 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                     return _mismatch(case_id, altered, steps, mismatch)
                 initial = dict(ev.data.get("data") or {})
                 initial.update({k: stored_data[k] for k in _ENGINE_KEYS if k in stored_data})
+                if ev.data.get("unit"):  # the unit it started in (an escalated case moves its work on later)
+                    initial["handling_unit"] = ev.data["unit"]
                 instance = bpmn.Instance.start(specs, initial)
                 records = instance.run()
             elif ev.type == EventType.TASK_READY:
