@@ -143,12 +143,16 @@ def make_thumbnail(sha256: str) -> bool:
 
 
 def get(session: Session, actor: Actor, attachment_id: int) -> Attachment:
-    """An attachment the actor may read: on a case in scope, or owned in a unit in scope (404 otherwise)."""
+    """An attachment the actor may read: on a case in scope, on a lead the actor sees, or owned in a unit in
+    scope (404 otherwise)."""
     row = session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound(f"attachment {attachment_id} not found", zh="文件不存在")
     if row.case_id is not None:
         ok = session.scalar(select(Case.id).where(Case.id == row.case_id, visible(actor))) is not None
+    elif row.owner_kind == "lead":  # read by exactly those who see the lead (engine.intake.handling.visible)
+        from engine.intake import handling
+        ok = handling.visible_lead(session, actor, int(row.owner_id))
     else:
         ok = row.unit_id in actor.visible_units
     if not ok:

@@ -48,9 +48,10 @@ def _int_param(name: str) -> int | None:
     return value
 
 
-def _upload(target_of):
-    """Check the right first (read-only), end that transaction, stream the body, then record."""
-    actor = current_actor()
+def _upload(target_of, record=attachments.record, actor=None):
+    """Check the right first (read-only), end that transaction, stream the body, then record (``record``: the
+    owner's recorder, e.g. engine.intake.files.record; ``actor``: who sends it, default the signed-in user)."""
+    actor = actor if actor is not None else current_actor()
     multipart = request.mimetype == "multipart/form-data"
     if not multipart:
         filename = blobs.check_filename(request.args.get("filename") or request.headers.get("X-Filename"))
@@ -69,8 +70,7 @@ def _upload(target_of):
         note = request.args.get("note")
         received = blobs.receive(request.stream, filename, request.content_length)
     try:
-        row = attachments.record(session(), actor.user_id, target, received, note=note, replaces_id=replaces,
-                                 actor=actor)
+        row = record(session(), actor.user_id, target, received, note=note, replaces_id=replaces, actor=actor)
     finally:
         received.discard()
     return row

@@ -12,6 +12,7 @@ from api.schemas.deadlines import (BoardArgs, CalendarArgs, CalendarChangedSchem
                                    ClockSchema, ExtendArgs, IssueArgs, IssuedSchema, PauseArgs,
                                    UnitSummarySchema)
 from engine.deadlines import calendar, supervision
+from engine.intake import clocks as lead_clocks
 
 blp = Blueprint("clocks", __name__, url_prefix="/api/v1", description="Deadline clocks and supervision")
 blp.before_request(require_auth)
@@ -89,15 +90,16 @@ def supervise(body, clock_id):
 @blp.arguments(BoardArgs, location="query")
 @blp.response(200, ClockSchema(many=True))
 def board(args):
-    """Overdue (red) and soon-due (yellow) clocks in my scope, most urgent first; filter by unit."""
-    return supervision.board(session(), current_actor(), tuple(args["colour"]), args.get("unit"), args["limit"])
+    """Overdue (red) and soon-due (yellow) clocks in my scope, most urgent first; filter by unit. Leads being
+    verified appear with ``kind`` = ``lead`` (their 核查 clock, SAMR Art. 18) next to case and task clocks."""
+    return lead_clocks.board(session(), current_actor(), tuple(args["colour"]), args.get("unit"), args["limit"])
 
 
 @blp.route("/supervision/summary")
 @blp.response(200, UnitSummarySchema(many=True))
 def summary():
-    """Per unit in my scope: active clocks by colour."""
-    return supervision.summary(session(), current_actor())
+    """Per unit in my scope: active clocks (case, task and lead 核查 clocks) by colour."""
+    return lead_clocks.summary(session(), current_actor())
 
 
 @blp.route("/calendar")

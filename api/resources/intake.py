@@ -9,10 +9,13 @@ from flask_smorest import Blueprint
 from api.auth import current_actor, require_auth, writes
 from api.db import commit, session
 from api.problems import Unauthorized
-from api.schemas.intake import (CatalogueSchema, ChannelKeySchema, LeadInSchema, LeadStatusSchema,
-                                MatterEditSchema, UnitLeadStatsSchema)
+from api.resources.attachments import UPLOAD_DOC, _upload
+from api.schemas.attachments import AttachmentSchema
+from api.schemas.intake import (CatalogueSchema, ChannelInSchema, ChannelKeySchema, ChannelSchema, LeadInSchema,
+                                LeadStatusSchema, MatterEditSchema, UnitLeadStatsSchema)
 from engine.errors import ValidationFailed
-from engine.intake import catalogue, channels, handling, leads, supervision
+from engine.intake import catalogue, channels, files, handling, leads, supervision
+from engine.org import SYSTEM
 from engine.models import Case
 
 blp = Blueprint("intake_api", __name__, url_prefix="/api/v1/intake", description="Matter catalogue, lead supervision")
@@ -71,13 +74,37 @@ def edit_matter(body, code):
     return _catalogue(catalogue.edit_matter(session(), current_actor(), code, body, note), False)
 
 
+@blp.route("/channels")
+@blp.response(200, ChannelSchema(many=True))
+def channel_list():
+    """Lead channels with their key's state: issued when, last used when (administrators)."""
+    channels.check_admin(current_actor())
+    return channels.all_channels(session())
+
+
+@blp.route("/channels", methods=["POST"])
+@blp.arguments(ChannelInSchema)
+@blp.response(201, ChannelSchema)
+@writes
+def channel_create_(body):
+    """Add a lead channel (administrators); issue its key with ``POST …/channels/{id}/key``."""
+    return channels.create(session(), current_actor(), body["id"], body["name"])
+
+
 @blp.route("/channels/<string(maxlength=32):channel_id>/key", methods=["POST"])
 @blp.response(201, ChannelKeySchema)
 @writes
 def channel_key(channel_id):
-    """Issue a new API key for a channel (administrators); the previous key stops working."""
-    catalogue.check_admin(current_actor())
-    return {"channel": channel_id, "key": channels.issue_key(session(), channel_id)}
+    """Issue a new API key for a channel (administrators); the previous key stops working. Shown once."""
+    return {"channel": channel_id, "key": channels.issue_key(session(), channel_id, current_actor())}
+
+
+@blp.route("/channels/<string(maxlength=32):channel_id>/key", methods=["DELETE"])
+@blp.response(200, ChannelSchema)
+@writes
+def channel_revoke(channel_id):
+    """Revoke the channel's key (administrators): it stops working at once; the channel's leads stay."""
+    return channels.revoke_key(session(), current_actor(), channel_id)
 
 
 @blp.route("/supervision")
@@ -92,6 +119,7 @@ def _channel():
     channel = channels.by_key(session(), request.headers.get("X-Channel-Key"))
     if channel is None:
         raise Unauthorized("渠道密钥缺失或无效 (missing or unknown X-Channel-Key)")
+    channels.touch(channel)
     return channel
 
 
@@ -114,8 +142,23 @@ def channel_create(body):
     return out
 
 
+@channel_blp.route("/leads/<int(max=2147483647):lead_id>/attachments", methods=["POST"])
+@channel_blp.doc(**UPLOAD_DOC)
+@channel_blp.response(201, AttachmentSchema)
+def channel_upload(lead_id):
+    """Add a photo or file to one of this channel's leads while it is open (header ``X-Channel-Key``; body as
+    for case files: raw with ``?filename=`` or multipart ``file``). Others' leads answer 404."""
+    channel_id = _channel().id
+    row = _upload(lambda _actor: files.target_for_channel(session(), channel_id, lead_id), files.record,
+                  actor=SYSTEM)
+    commit()
+    return row
+
+
 @channel_blp.route("/leads/<int(max=2147483647):lead_id>")
 @channel_blp.response(200, LeadStatusSchema)
 def channel_get(lead_id):
     """The status of one of this channel's leads (others answer 404)."""
-    return _status(handling.for_channel(session(), _channel().id, lead_id))
+    out = _status(handling.for_channel(session(), _channel().id, lead_id))
+    commit()   # the key's last use
+    return out

@@ -8,11 +8,14 @@ from flask_smorest import Blueprint
 from api import present
 from api.auth import current_actor, require_auth, writes
 from api.db import session
+from api.resources.attachments import UPLOAD_DOC, _upload
+from api.schemas.attachments import AttachmentSchema
+from api.schemas.deadlines import IssueArgs
 from api.schemas.intake import (AcceptArgs, CandidateSchema, DispatchArgs, DispatcherLeadInSchema,
-                                ImportResultSchema, LeadEventSchema, LeadListArgs, LeadSchema, ReasonArgs, RouteArgs,
-                                VerifyLeadSchema)
+                                ImportResultSchema, LeadEventSchema, LeadIssuedSchema, LeadListArgs, LeadSchema,
+                                ReasonArgs, RouteArgs, VerifyLeadSchema)
 from engine.errors import Forbidden, ValidationFailed
-from engine.intake import catalogue, handling, history, imports, leads, verification
+from engine.intake import catalogue, escalation, files, handling, history, imports, leads, verification
 from engine.models import Case
 from engine.statuses import Role
 
@@ -38,7 +41,8 @@ def lead_view(lead, with_reporter: bool) -> dict:
                  "due_on": lead.verify_due_on.isoformat(), "state": lead.verify_state,
                  "extension_days": lead.verify_extension, "colour": verification.colour(lead),
                  "remaining_workdays": verification.remaining_workdays(db, lead)
-                 if lead.verify_state == "running" else None}
+                 if lead.verify_state == "running" else None,
+                 "escalation": escalation.STEPS[lead.escalation_level - 1] if lead.escalation_level else None}
     return {"id": lead.id, "number": lead.number, "status": lead.status, "received_at": lead.received_at,
             "external_ref": lead.external_ref, "case_number": case_number, "channel": lead.channel_id,
             "text": lead.text, "place": lead.place_text, "occurred_at": lead.occurred_at,
@@ -158,6 +162,34 @@ def return_(body, lead_id):
 def extend(body, lead_id):
     """+15 working days for verification, approved by the unit's head (SAMR Art. 18); once."""
     return _view(handling.extend(session(), current_actor(), lead_id, body["reason"]))
+
+
+@blp.route(f"/{ID}/<any(urge, supervise):step>", methods=["POST"])
+@blp.arguments(IssueArgs)
+@blp.response(200, LeadIssuedSchema)
+@writes
+def issue(body, lead_id, step):
+    """A 催办单 (``urge``: a supervisor over the receiving unit, or its head) or 督办单 (``supervise``: a
+    supervisor of the 指导办) on a lead being verified; recorded in the lead's history and notified."""
+    return escalation.issue(session(), current_actor(), lead_id, step, body.get("note"), body.get("finish_by"))
+
+
+@blp.route(f"/{ID}/attachments", methods=["POST"])
+@blp.doc(**UPLOAD_DOC)
+@blp.response(201, AttachmentSchema)
+@writes
+def upload(lead_id):
+    """Add a photo or file to a lead (the dispatcher while it is open, the receiving unit while it verifies);
+    its SHA-256 goes into the lead's history, and into the case's log when a case is opened from the lead."""
+    return _upload(lambda actor: files.target_for_staff(session(), actor, lead_id), files.record)
+
+
+@blp.route(f"/{ID}/attachments")
+@blp.response(200, AttachmentSchema(many=True))
+def attachments_(lead_id):
+    """The lead's files (whoever sees the lead sees them)."""
+    lead = handling.get(session(), current_actor(), lead_id)
+    return files.for_lead(session(), lead.id)
 
 
 @blp.route("/route", methods=["POST"])

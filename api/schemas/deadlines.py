@@ -18,10 +18,11 @@ class PauseSchema(ma.Schema):
 
 
 class ClockSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    case_id = fields.Integer(required=True)
+    id = fields.Integer(required=True, allow_none=True,
+                        metadata={"description": "null for a lead's 核查 clock (act on it through the lead)"})
+    case_id = fields.Integer(required=True, allow_none=True, metadata={"description": "null for a lead's clock"})
     task_id = fields.String(allow_none=True)
-    kind = fields.String(required=True, metadata={"description": "case | task"})
+    kind = fields.String(required=True, metadata={"description": "case | task | lead (a lead's 核查 clock)"})
     spec = fields.String(required=True, metadata={"description": "BPMN task id, or the process key"})
     label = fields.String(required=True)
     unit_id = fields.String(required=True)
@@ -40,6 +41,8 @@ class ClockSchema(ma.Schema):
                                metadata={"description": "a year without calendar data was counted Mon–Fri"})
     escalation = fields.String(allow_none=True, metadata={"description": "reminder | urge | supervise | circular"})
     closed_at = UtcDateTime(allow_none=True)
+    lead_id = fields.Integer(metadata={"description": "lead clocks: the lead (POST /api/v1/leads/{id}/urge …)"})
+    lead_number = fields.String(metadata={"description": "lead clocks: the lead's number"})
 
 
 class PauseArgs(ma.Schema):

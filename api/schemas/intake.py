@@ -83,6 +83,16 @@ class ReasonArgs(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=1000))
 
 
+class LeadIssuedSchema(ma.Schema):
+    lead = fields.Integer(required=True)
+    step = fields.String(required=True, metadata={"description": "urge (催办单) | supervise (督办单)"})
+    due_on = fields.String(required=True)
+    finish_by = fields.String(allow_none=True)
+    manual = fields.Boolean(required=True)
+    note = fields.String(allow_none=True)
+    recipients = fields.List(fields.Integer(), required=True, metadata={"description": "user ids notified"})
+
+
 class LeadEventSchema(ma.Schema):
     seq = fields.Integer(required=True)
     type = fields.String(required=True)
@@ -141,6 +151,22 @@ class ImportResultSchema(ma.Schema):
     dispatched = fields.Integer(required=True)
     waiting = fields.Integer(required=True)
     numbers = fields.List(fields.String(), required=True)
+
+
+class ChannelSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    has_key = fields.Function(lambda c: c.key_hash is not None, metadata={"description": "a key is in force"})
+    key_issued_at = UtcDateTime(allow_none=True)
+    last_used_at = UtcDateTime(allow_none=True, metadata={"description": "last request with the key (±1 min)"})
+    created_at = UtcDateTime(required=True)
+
+
+class ChannelInSchema(ma.Schema):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"),
+                       metadata={"description": "code, e.g. camera_city"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
 class ChannelKeySchema(ma.Schema):

@@ -177,7 +177,20 @@ def run_all(factory: sessionmaker) -> dict[str, SweepResult]:
     """One sweep: timers first (they may end tasks), then colours, then escalations."""
     timers, colours = fire_timers(factory), advance_colours(factory)
     colours += lead_colours(factory)
-    return {"timers": timers, "colours": colours, "escalations": run_escalations(factory)}
+    escalations = run_escalations(factory)
+    escalations += lead_escalations(factory)
+    return {"timers": timers, "colours": colours, "escalations": escalations}
+
+
+def _lead_sweep(factory: sessionmaker, work, what: str) -> SweepResult:
+    result = SweepResult()
+    try:
+        with transaction(factory) as session:
+            result.done = work(session)
+    except Exception:  # noqa: BLE001 — a failed lead sweep must not stop the case sweeps
+        log.exception("lead %s sweep failed", what)
+        result.failed = 1
+    return result
 
 
 def drain(factory: sessionmaker, seconds: float | None = None) -> dict[str, SweepResult]:
@@ -197,14 +210,13 @@ def drain(factory: sessionmaker, seconds: float | None = None) -> dict[str, Swee
 def lead_colours(factory: sessionmaker) -> SweepResult:
     """The 核查 clocks of leads being verified (engine/intake/verification.py): record colour changes."""
     from engine.intake import verification
-    result = SweepResult()
-    try:
-        with transaction(factory) as session:
-            result.done = verification.sweep(session)
-    except Exception:  # noqa: BLE001 — a failed lead sweep must not stop the case sweeps
-        log.exception("lead colour sweep failed")
-        result.failed = 1
-    return result
+    return _lead_sweep(factory, verification.sweep, "colour")
+
+
+def lead_escalations(factory: sessionmaker) -> SweepResult:
+    """Red lead clocks: reminder → 催办单 → 督办单 → 通报, as for case clocks (engine/intake/escalation.py)."""
+    from engine.intake import escalation as lead_escalation
+    return _lead_sweep(factory, lead_escalation.run_due, "escalation")
 
 
 def pending(factory: sessionmaker) -> int:
@@ -218,7 +230,9 @@ def pending(factory: sessionmaker) -> int:
             Timer.case_id.not_in(incidents.open_incident_cases())))
         clocks = session.scalar(select(func.count()).select_from(Clock).where(
             or_(_colour_due(today), _escalation_due(today))))
-    return (timers or 0) + (clocks or 0)
+        from engine.intake import escalation as lead_escalation
+        leads = lead_escalation.pending(session, today)
+    return (timers or 0) + (clocks or 0) + leads
 
 
 __all__ = ["SweepResult", "fire_timers", "advance_colours", "run_escalations", "run_all", "drain", "pending",

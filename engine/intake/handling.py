@@ -47,6 +47,10 @@ def visible(session: Session, actor: Actor):
     return or_(*conds) if conds else Lead.id.is_(None)
 
 
+def visible_lead(session: Session, actor: Actor, lead_id: int) -> bool:
+    return session.scalar(select(Lead.id).where(Lead.id == lead_id, visible(session, actor))) is not None
+
+
 def get(session: Session, actor: Actor, lead_id: int) -> Lead:
     lead = session.scalar(select(Lead).where(Lead.id == lead_id, visible(session, actor)))
     if lead is None:
@@ -99,12 +103,14 @@ def accept(session: Session, actor: Actor, lead_id: int, procedure: str, party: 
     case = cases.start_case(session, starter, procedure, unit, data, party=party or None,
                             title=f"{matter.name[:120]}（{lead.number}）")
     case.created_by = actor.user_id or None
+    from engine.intake import files  # files imports this module
+    carried = files.carry_to_case(session, lead, case, actor.user_id)
     now = clock.now()
     verification.stop(lead, finished=True)
     lead.status, lead.case_id, lead.accepted_at, lead.closed_at = leads.ACCEPTED, case.id, now, now
     history.append(session, lead, history.ACCEPTED, actor_id=actor.user_id, unit_id=lead.unit_id,
                    data={"case_id": case.id, "case_number": case.number, "procedure": procedure,
-                         "verify_state": lead.verify_state})
+                         "verify_state": lead.verify_state, "files": carried})
     leads.bump(session, lead)
     return lead
 

@@ -4,22 +4,23 @@ Counted by the deadline machinery's calendar and formula (engine.deadlines.clock
 counted, holidays and 调休 from the working-day calendar, yellow at ≤ 20 % or ≤ 3 working days, red after
 the due day), so a lead's colour means what a case clock's colour means. ``sweep`` records each colour
 change once in the lead's history and notifies as a case clock does (yellow: the unit's squad leaders;
-red: the deputy in charge and the supervisors above).
+red: the deputy in charge and the supervisors above); after red the 催办/督办 chain of engine.intake.escalation
+runs on the same delays as a case clock's.
 """
 from __future__ import annotations
 
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock as wall
 from engine.deadlines import colours, notifications
 from engine.deadlines.calendar import Calendar, local_date
 from engine.deadlines.clocks import compute
-from engine.intake import history
-from engine.models import Lead, Notification
+from engine.intake import escalation, history
+from engine.models import Lead
 
 LIMIT, EXTENSION = 15, 15
 LABEL = "线索核查期限（15个工作日，市场监管行政处罚程序规定第十八条）"
@@ -37,6 +38,7 @@ def start(session: Session, lead: Lead, today: date | None = None) -> None:
     lead.verify_started_on = today or local_date(wall.now())
     lead.verify_limit, lead.verify_extension = LIMIT, 0
     lead.verify_state, lead.verify_ended_on = "running", None
+    lead.escalation_level, lead.next_escalation_on = 0, None
     _apply(lead, cal)
     lead.colour = colours.colour_on(SimpleNamespace(due_on=lead.verify_due_on, yellow_on=lead.verify_yellow_on),
                                     lead.verify_started_on)
@@ -49,11 +51,16 @@ def stop(lead: Lead, finished: bool) -> None:
     today = local_date(wall.now())
     lead.verify_ended_on = today
     lead.verify_state = ("met" if today <= lead.verify_due_on else "overdue") if finished else "stopped"
+    lead.next_escalation_on = None
 
 
 def extend(session: Session, lead: Lead) -> None:
+    """+15 working days: the colour is recomputed at once (a red clock turning back ends its 催办/督办 chain)."""
+    cal = Calendar.load(session)
     lead.verify_extension = EXTENSION
-    _apply(lead, Calendar.load(session))
+    _apply(lead, cal)
+    now = wall.now()
+    record_colour(session, lead, cal, local_date(now), now)
 
 
 def colour(lead: Lead, today: date | None = None) -> str | None:
@@ -72,41 +79,40 @@ def remaining_workdays(session: Session, lead: Lead, today: date | None = None) 
 
 def _notify(session: Session, lead: Lead, new: str, now) -> None:
     if new == colours.YELLOW:
-        users, kind = notifications.squad_leaders(session, lead.unit_id), notifications.KIND_WARNING
+        users, kind = escalation._squad_leaders(session, lead.unit_id), notifications.KIND_WARNING
+        body = f"线索 {lead.number} 的核查期限为 {lead.verify_due_on.isoformat()}，即将到期，请抓紧核查。"
     else:
         users = notifications.deputies(session, lead.unit_id) + notifications.supervisors(session, lead.unit_id)
         kind = notifications.KIND_OVERDUE
-    title = f"{notifications.TITLES[kind]}线索 {lead.number} 核查"
-    body = f"线索 {lead.number} 的核查期限为 {lead.verify_due_on.isoformat()}。"
-    seen = set()
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        key = f"lead:{lead.id}:{lead.verify_started_on}:{new}"
-        exists = session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                              Notification.dedupe_key == key))
-        if exists is None:
-            session.add(Notification(user_id=user.id, kind=kind, title=title, body=body,
-                                     data={"lead_id": lead.id, "lead_number": lead.number}, dedupe_key=key,
-                                     created_at=now))
+        body = f"线索 {lead.number} 已超过核查期限（{lead.verify_due_on.isoformat()}），请督促办理。"
+    escalation.notify(session, users, kind=kind, lead=lead, body=body,
+                      data={"colour": new, "due_on": lead.verify_due_on.isoformat()},
+                      key=f"lead:{lead.id}:{lead.verify_started_on}:{lead.verify_due_on}:{new}", now=now)
+
+
+def record_colour(session: Session, lead: Lead, cal: Calendar, today: date, now) -> bool:
+    """Bring the recorded colour up to date (history, notification on a worse colour, the 催办/督办 chain)."""
+    new = colour(lead, today)
+    if new is None or new == lead.colour:
+        return False
+    old, lead.colour = lead.colour, new
+    history.append(session, lead, history.COLOUR, unit_id=lead.unit_id,
+                   data={"from": old, "to": new, "due_on": lead.verify_due_on.isoformat()})
+    if colours.RANK[new] > colours.RANK.get(old or colours.GREEN, 0):
+        _notify(session, lead, new, now)
+    if new == colours.RED or old == colours.RED:
+        escalation.on_colour(lead, new, cal, today)
+    return True
 
 
 def sweep(session: Session, limit: int = 500) -> int:
     """Record the colour changes of running lead clocks (each once); returns how many changed."""
     now = wall.now()
     today = local_date(now)
-    changed = 0
-    rows = session.scalars(select(Lead).where(Lead.verify_state == "running", Lead.verify_yellow_on <= today)
-                           .order_by(Lead.verify_due_on).limit(limit).with_for_update(skip_locked=True))
+    cal, changed = Calendar.load(session), 0
+    rows = session.scalars(select(Lead).where(
+        Lead.verify_state == "running", or_(Lead.verify_yellow_on <= today, Lead.colour != colours.GREEN))
+        .order_by(Lead.verify_due_on).limit(limit).with_for_update(skip_locked=True))
     for lead in rows:
-        new = colour(lead, today)
-        if new is None or new == lead.colour:
-            continue
-        old, lead.colour = lead.colour, new
-        history.append(session, lead, history.COLOUR, unit_id=lead.unit_id,
-                       data={"from": old, "to": new, "due_on": lead.verify_due_on.isoformat()})
-        if colours.RANK[new] > colours.RANK.get(old or colours.GREEN, 0):
-            _notify(session, lead, new, now)
-        changed += 1
+        changed += record_colour(session, lead, cal, today, now)
     return changed

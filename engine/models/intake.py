@@ -69,6 +69,8 @@ class Channel(Base):
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of the API key
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last accepted key use
 
 
 class Lead(Base):
@@ -79,6 +81,7 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_intake_leads_status_unit", "status", "unit_id"),
         Index("ix_intake_leads_dup", "matter_code", "place_id", "received_at"),
+        Index("ix_intake_leads_escalation", "verify_state", "next_escalation_on"),
         UniqueConstraint("channel_id", "external_ref", name="uq_intake_leads_channel_ref"),
     )
 
@@ -119,6 +122,9 @@ class Lead(Base):
     verify_state: Mapped[str | None] = mapped_column(String(8))   # running | met | overdue | stopped
     verify_ended_on: Mapped[date | None] = mapped_column(Date)
     colour: Mapped[str | None] = mapped_column(String(8))      # last recorded colour (sweeps record changes)
+    # after red, the same chain as a case clock: reminder → 催办单 → 督办单 → 通报 (engine.intake.escalation)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_escalation_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -25,5 +25,5 @@ def lead_stats_helper():
 
 
 def init_app(app: Flask) -> None:
-    from api.web.intake import views  # noqa: F401  (register routes)
+    from api.web.intake import admin, views  # noqa: F401  (register routes)
     app.register_blueprint(bp)

@@ -7,10 +7,12 @@ from sqlalchemy import select
 
 from api.db import commit, session as db
 from api.web import present
-from api.web.guard import actor, login_required
+from api.language import pick
+from api.web.guard import STATUS as HTTP_STATUS, actor, login_required
 from api.web.intake import bp
-from engine.errors import ValidationFailed
-from engine.intake import catalogue, channels, handling, history, leads, verification
+from engine import blobs
+from engine.errors import PayloadTooLarge, UnsupportedType, ValidationFailed
+from engine.intake import catalogue, channels, escalation, files, handling, history, leads, verification
 from engine.models import Case, Lead, Unit
 from engine.statuses import Role
 
@@ -21,7 +23,11 @@ STATUS = {"waiting": "Waiting for dispatch", "dispatched": "Being verified", "ac
           "closed": "Closed, not established"}
 EVENTS = {"received": "Lead received", "routed": "Routed", "dispatched": "Dispatched", "waiting": "Waiting for dispatch",
           "returned": "Returned", "accepted": "Case opened", "closed": "Closed", "extended": "Verification extended",
-          "colour_changed": "Deadline colour changed", "duplicate_linked": "Linked as duplicate"}
+          "colour_changed": "Deadline colour changed", "duplicate_linked": "Linked as duplicate",
+          "escalated": "Urged or supervised", "attachment_added": "File added"}
+ESCALATION_STEPS = {"reminder": "Overdue reminder", "urge": "Urging notice (催办单)",
+                    "supervise": "Supervision notice (督办单)", "circular": "Circular (通报)"}
+COLOURS = {"green": "Green: on time", "yellow": "Yellow: due soon (到期预警)", "red": "Red: overdue (超期警示)"}
 
 
 def _dispatcher(me) -> bool:
@@ -45,8 +51,11 @@ def _suggest(queue, matters) -> dict[int, str | None]:
 
 
 def _ctx(**extra):
+    steps = {k: _(v) for k, v in ESCALATION_STEPS.items()}
     return dict(present=present, status_names=STATUS, wait_names=WAIT_REASONS, event_names=EVENTS,
-                colour_of=verification.colour, **extra)
+                colour_of=verification.colour, escalation_steps=steps,
+                escalation_names=[steps[k] for k in ("reminder", "urge", "supervise", "circular")],
+                colour_names={k: _(v) for k, v in COLOURS.items()}, **extra)
 
 
 @bp.get("", endpoint="home")
@@ -62,27 +71,46 @@ def home():
             queue=queue, recent=list(recent), units=_units(), channels=channels.all_channels(db()),
             matters=matters, version=version, form=request.args, suggest=_suggest(queue, matters)))
     rows = handling.inbox(db(), me, status=None)
-    return render_template("intake/unit.html", **_ctx(rows=rows))
+    return render_template("intake/unit.html", **_ctx(rows=rows, admin=bool(me.units_with(Role.ADMIN))))
 
 
 @bp.post("/leads", endpoint="create")
 @login_required
 def create():
+    """Register a lead with its photos: the files are received first (type by content, size per type), then
+    the lead is stored, routed and the files recorded in one transaction — any refusal stores nothing."""
     me = actor()
     f = request.form
     payload = {"text": f.get("text"), "place": f.get("place"),
                "reporter": {"name": f.get("reporter_name") or None, "phone": f.get("reporter_phone") or None},
                "party": {"name": f.get("party_name")} if f.get("party_name") else None}
+    parts = [p for p in request.files.getlist("photos") if p and p.filename]
+    received = []
     try:
+        if len(parts) > files.MAX_FILES:
+            raise ValidationFailed(f"at most {files.MAX_FILES} files", {"photos": [f"at most {files.MAX_FILES}"]},
+                                   zh=f"每条线索最多 {files.MAX_FILES} 个文件",
+                                   errors_zh={"photos": [f"最多 {files.MAX_FILES} 个文件"]})
+        db().rollback()  # no database lock while the files are written to disk
+        for part in parts:
+            received.append(blobs.receive(part.stream, blobs.check_filename(part.filename)))
         lead = leads.create(db(), f.get("channel") or "", payload, actor=me)
-    except ValidationFailed as exc:
+        db().flush()
+        for item in received:
+            files.record(db(), me.user_id, files.target_of(db(), lead), item, actor=me)
+    except (ValidationFailed, UnsupportedType, PayloadTooLarge) as exc:
         db().rollback()
+        detail, errors = pick(exc)
         version = catalogue.current(db())
         matters = catalogue.matters(db(), version.id) if version else []
         queue = handling.queue(db(), me)
         return render_template("intake/queue.html", **_ctx(
             queue=queue, recent=[], units=_units(), channels=channels.all_channels(db()), matters=matters,
-            version=version, form=f, errors=exc.errors, detail=exc.detail, suggest=_suggest(queue, matters))), 422
+            version=version, form=f, errors=errors or {"photos": [detail]}, detail=detail,
+            suggest=_suggest(queue, matters))), next((s for cls, s in HTTP_STATUS.items() if isinstance(exc, cls)), 422)
+    finally:
+        for item in received:
+            item.discard()
     commit()
     flash(_("Lead %(number)s registered: %(status)s.", number=lead.number, status=_(STATUS[lead.status])))
     return redirect(url_for("intake.lead", lead_id=lead.id))
@@ -108,8 +136,14 @@ def lead_page(lead_id):
         "extend": lead.status == leads.DISPATCHED and not lead.verify_extension and any(
             me.has_role(r, u) for r in handling.HEADS for u in units),
     }
+    running = lead.status == leads.DISPATCHED and lead.verify_state == "running" and not me.read_only
+    may["supervise"] = running and bool(me.units_with(Role.SUPERVISOR)) and lead.unit_id in me.visible_units
+    may["urge"] = may["supervise"] or (running and any(me.has_role(r, lead.unit_id) for r in handling.HEADS))
+    may["upload"] = not me.read_only and lead.status in leads.OPEN and (
+        _dispatcher(me) or (lead.status == leads.DISPATCHED and bool(set(units) & set(me.member_units))))
     events = history.events(db(), lead.id)
     return render_template("intake/lead.html", **_ctx(
+        files=files.for_lead(db(), lead.id),
         lead=lead, matter=matter, may=may, events=events, intact=history.verify(db(), lead.id) is None,
         case=db().get(Case, lead.case_id) if lead.case_id else None, show_reporter=_dispatcher(me),
         units=_units(), matters=catalogue.matters(db(), version.id) if may["dispatch"] and version else [],
@@ -199,3 +233,24 @@ def catalogue_import():
     commit()
     flash(_("New catalogue version imported."))
     return redirect(url_for("intake.catalogue"))
+
+
+@bp.post("/leads/<int(max=2147483647):lead_id>/<any(urge, supervise):step>", endpoint="escalate")
+@login_required
+def escalate(lead_id, step):
+    """A 催办单 / 督办单 on a lead being verified (from the supervision page or the lead page)."""
+    f = request.form
+    back_to_board = f.get("back") == "supervision"
+    try:
+        escalation.issue(db(), actor(), lead_id, step, f.get("reason") or None)
+    except ValidationFailed as exc:
+        db().rollback()
+        detail, errors = pick(exc)
+        flash(f"{detail}：{'；'.join(m for msgs in (errors or {}).values() for m in msgs)}")
+    else:
+        commit()
+        flash(_("The urging notice was issued.") if step == "urge" else _("The supervision notice was issued."))
+    if back_to_board:
+        unit = f.get("unit") or None
+        return redirect(url_for("web.supervision", unit=unit if unit in actor().visible_units else None))
+    return redirect(url_for("intake.lead", lead_id=lead_id))

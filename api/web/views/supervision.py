@@ -13,6 +13,7 @@ from api.web.blueprint import bp
 from api.web.guard import actor, login_required
 from engine.deadlines import supervision
 from engine.errors import ValidationFailed
+from engine.intake import clocks as lead_clocks
 from engine.models import Case
 from engine.statuses import Role
 
@@ -24,20 +25,23 @@ EXTENDERS = (Role.DEPUTY_HEAD, Role.AGENCY_HEAD)
 @login_required
 def supervision_page():
     me = actor()
-    summary = supervision.summary(db(), me)
+    summary = lead_clocks.summary(db(), me)   # case and task clocks, and leads' 核查 clocks
     unit = request.args.get("unit") or None
     if unit not in me.visible_units:
         unit = None
-    clocks = supervision.board(db(), me, ("red", "yellow"), unit, 300)
-    cases = {c.id: c for c in db().scalars(select(Case).where(Case.id.in_({c["case_id"] for c in clocks})))}
+    clocks = lead_clocks.board(db(), me, ("red", "yellow"), unit, 300)
+    cases = {c.id: c for c in db().scalars(select(Case).where(
+        Case.id.in_({c["case_id"] for c in clocks if c["case_id"]})))}
     supervisor = bool(me.units_with(Role.SUPERVISOR))
     rows = []
     for clk in clocks:
         u = clk["unit_id"]
+        lead = clk["kind"] == "lead"
         rows.append({"clock": clk, "case": cases.get(clk["case_id"]),
                      "may_issue": supervisor and u in me.visible_units and not me.read_only,
-                     "may_pause": any(me.has_role(r, u) for r in PAUSERS),
-                     "may_extend": any(me.has_role(r, u) for r in EXTENDERS)})
+                     "may_urge": lead and not me.read_only and any(me.has_role(r, u) for r in EXTENDERS),
+                     "may_pause": not lead and any(me.has_role(r, u) for r in PAUSERS),
+                     "may_extend": not lead and any(me.has_role(r, u) for r in EXTENDERS)})
     totals = {c: sum(r[c] for r in summary) for c in ("green", "yellow", "red")}
     return render_template("supervision.html", summary=summary, totals=totals, rows=rows, unit=unit,
                            present=present)
