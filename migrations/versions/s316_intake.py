@@ -1,13 +1,13 @@
 """intake leftovers: channel key issue/last-use times, the 催办/督办 chain on a lead's 核查 clock
 
 Revision ID: s316_intake
-Revises: i14_audit
+Revises: s314_case_search
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 's316_intake'
-down_revision = 'i14_audit'
+down_revision = 's314_case_search'
 branch_labels = None
 depends_on = None
 
