@@ -30,7 +30,7 @@ def task(t: HumanTask, case: Case, actor: Actor, names: dict[int, str], clock: d
 def tasks(session: Session, pairs, actor: Actor) -> list[dict]:
     """``pairs`` = [(task, case)] → task dicts (assignee usernames fetched in one query)."""
     names = usernames(session, (t.assignee_id for t, _ in pairs))
-    clocks = for_tasks(session, [t.id for t, _ in pairs])
+    clocks = for_tasks(session, [t.id for t, _ in pairs if t.due_at is not None])  # a task's clock sets due_at
     return [task(t, c, actor, names, clocks.get(t.id)) for t, c in pairs]
 
 

@@ -68,6 +68,19 @@ class Server:
             return []
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (``/proc/<pid>/stat`` utime + stime), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
 def rss_kib(pid: int) -> int | None:
     """Resident memory of a process (VmRSS from /proc/<pid>/status), in KiB."""
     try:

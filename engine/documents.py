@@ -74,14 +74,16 @@ def issue_for_step(session: Session, case: Case, task: HumanTask, properties: di
     """Issue the documents the completed ``task`` requires (called inside the step's transaction)."""
     if not enabled():
         return []
+    data = dict(case.data or {}, **submitted)
+    wanted = [kind for kind in _wanted(task.task_spec, properties or {}, data) if kind in kinds()]
+    if not wanted:  # most steps issue nothing: no query
+        return []
     reopened = session.scalar(select(HumanTask.id).where(
         HumanTask.case_id == case.id, HumanTask.task_spec == task.task_spec, HumanTask.id != task.id,
         HumanTask.state.in_(TaskState.OPEN)).limit(1))
     if reopened is not None:  # the step was sent back (e.g. a fine above the notified one): nothing to issue
         return []
-    data = dict(case.data or {}, **submitted)
-    return [issue(session, case, kind, data, task=task, actor_id=actor_id)
-            for kind in _wanted(task.task_spec, properties or {}, data) if kind in kinds()]
+    return [issue(session, case, kind, data, task=task, actor_id=actor_id) for kind in wanted]
 
 
 def doc_prefix(unit: Unit) -> str:

@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -27,15 +27,17 @@ def event_hash(prev_hash: str, seq: int, type_: str, at: datetime, actor_id, tas
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+_LAST = (select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == bindparam("case_id"))
+         .order_by(CaseEvent.seq.desc()).limit(1))  # built once: every command appends events
+
+
 class EventLog:
     """Appends events for one case within the current transaction (the case row is locked by the caller)."""
 
     def __init__(self, session: Session, case: Case):
         self.session = session
         self.case = case
-        last = session.execute(
-            select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.seq.desc()).limit(1)).first() if case.id is not None else None
+        last = session.execute(_LAST, {"case_id": case.id}).first() if case.id is not None else None
         self.seq, self.hash = (last[0], last[1]) if last else (0, GENESIS)
 
     def append(self, type_: str, *, actor_id: int | None = None, task_id: str | None = None,

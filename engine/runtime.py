@@ -5,17 +5,19 @@ mirrors ready user tasks into ``human_tasks``, waiting timers into ``timers``, a
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine import bpmn, clock
-from engine.deploy import specs_for
+from engine import bpmn, clock, versions
 from engine.deadlines.clocks import sync_clocks
 from engine.entities import colours as entity_colours
 from engine.errors import Conflict, NotFound, WorkflowFailed
 from engine.events import EventLog
-from engine.models import Case, HumanTask, ProcessVersion, Timer
+from engine.models import Case, HumanTask, Timer
 from engine.statuses import CaseState, EventType, TaskState, TimerState
 
 
@@ -27,9 +29,25 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def load_instance(session: Session, case: Case) -> bpmn.Instance:
-    version = session.get(ProcessVersion, case.process_version_id)
-    return bpmn.Instance.load(specs_for(version), case.workflow_state)
+@dataclass(frozen=True)
+class Known:
+    """What a command's locking read brought along with the case row (engine/tasks.py ``_locked``), so the step
+    need not ask again: the version's content hash, and whether the case had waiting timers or any clock."""
+
+    content_hash: str | None  # None: the version is looked up (engine.versions.facts)
+    timers_waiting: bool
+    clocks_exist: bool
+
+
+class NewTasks(list):
+    """The human tasks that became ready in a step; ``open_after`` holds every open task of the case after it."""
+
+    open_after: dict[str, HumanTask]
+
+
+def load_instance(session: Session, case: Case, known: Known | None = None) -> bpmn.Instance:
+    facts = versions.facts(session, case.process_version_id, known.content_hash if known else None)
+    return bpmn.Instance.load(facts.specs, case.workflow_state)
 
 
 def task_unit(instance: bpmn.Instance, task: bpmn.UserTaskView, case: Case) -> str:
@@ -56,12 +74,15 @@ def task_role(task: bpmn.UserTaskView) -> str:
 
 
 def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, records: list[bpmn.StepRecord],
-         actor_id: int | None = None, completed_task_id: str | None = None) -> list[HumanTask]:
+         actor_id: int | None = None, completed_task_id: str | None = None, known: Known | None = None) -> NewTasks:
     """Persist the workflow (compare-and-set) and bring tasks, timers and events in step.
 
-    Returns the human tasks that became ready in this step.
+    Returns the human tasks that became ready in this step (``.open_after``: all open tasks after it). With
+    ``known`` (from the command's locking read) the timer rows are read only when the case had waiting timers
+    or now waits on one, and the clocks only when the case had clocks or its version declares deadlines.
     """
     now = clock.now()
+    facts = versions.facts(session, case.process_version_id, known.content_hash if known else None)
     for rec in records:
         if rec.kind == "gateway":
             log.append(EventType.GATEWAY_DECIDED, task_id=rec.task_id, task_spec=rec.spec, data=rec.data)
@@ -70,21 +91,23 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
         elif rec.kind == "timer":
             log.append(EventType.TIMER_FIRED, task_id=rec.task_id, task_spec=rec.spec)
     new_tasks = _sync_tasks(session, case, instance, log, now, completed_task_id)
-    _sync_timers(session, case, instance, now)
+    if known is None or known.timers_waiting or (facts.has_timers and instance.waiting_timers()):
+        _sync_timers(session, case, instance, now)
 
     state = instance.dump()
     data = instance.data
     values = {"workflow_state": state, "data": data, "version": case.version + 1}
     if instance.completed and case.state == CaseState.RUNNING:
         values.update(state=CaseState.COMPLETED, closed_at=now)
-    result = session.execute(update(Case).where(Case.id == case.id, Case.version == case.version)
-                             .values(**values).execution_options(synchronize_session=False))
+    result = session.execute(_case_update(tuple(values)), dict(values, case_id=case.id, old_version=case.version))
     if result.rowcount != 1:
         raise Conflict(f"case {case.number} was changed by someone else; reload and try again",
                        zh=f"案件 {case.number} 已被他人更新，请刷新后重试")
     for key, value in values.items():
         set_committed_value(case, key, value)  # already written above; setattr would UPDATE the row again
-    sync_clocks(session, case, instance, log, now)  # statutory deadlines follow tasks and case (engine/deadlines)
+    # statutory deadlines follow tasks and case (engine/deadlines)
+    sync_clocks(session, case, instance, log, now, facts=facts, open_tasks=new_tasks.open_after,
+                clocks_exist=known.clocks_exist if known else None)
     ended = values.get("state") == CaseState.COMPLETED
     if ended:
         log.append(EventType.CASE_ENDED, data={"data": data})
@@ -92,18 +115,30 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
     return new_tasks
 
 
+_OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state.in_(TaskState.OPEN))
+
+
+@lru_cache(maxsize=8)
+def _case_update(columns: tuple[str, ...]):
+    """The compare-and-set UPDATE of the case row, built once per set of columns."""
+    return (update(Case).where(Case.id == bindparam("case_id"), Case.version == bindparam("old_version"))
+            .values({c: bindparam(c) for c in columns}).execution_options(synchronize_session=False))
+
+
 def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, now,
-                completed_task_id: str | None) -> list[HumanTask]:
+                completed_task_id: str | None) -> NewTasks:
     ready = {t.id: t for t in instance.ready_user_tasks()}
-    open_rows = {t.id: t for t in session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)))}
+    with session.no_autoflush:  # the step's changes go out in one flush, with the case row's UPDATE
+        open_rows = {t.id: t for t in session.scalars(_OPEN_TASKS, {"case_id": case.id})}
     for task_id, row in open_rows.items():
         if task_id in ready or task_id == completed_task_id:
             continue
         row.state = TaskState.CANCELLED  # interrupted by a boundary event, cancel, or a terminating end
         row.completed_at = now
         log.append(EventType.TASK_CANCELLED, task_id=task_id, task_spec=row.task_spec)
-    created = []
+    created = NewTasks()
+    created.open_after = {task_id: row for task_id, row in open_rows.items()
+                          if task_id in ready and task_id != completed_task_id and row.state in TaskState.OPEN}
     for task_id, view in ready.items():
         if task_id in open_rows:
             continue
@@ -113,6 +148,7 @@ def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: Even
             state=TaskState.READY, context=_task_context(view), rules=task_rules(view), created_at=now)
         session.add(row)
         created.append(row)
+        created.open_after[task_id] = row
         log.append(EventType.TASK_READY, task_id=task_id, task_spec=view.spec,
                    data={"role": row.role, "unit": row.unit_id, "context": row.context})
     return created

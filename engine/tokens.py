@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from engine import clock
 from engine.models import ApiToken, User
@@ -38,7 +38,9 @@ def is_valid(token: ApiToken | None) -> bool:
 
 def resolve(session: Session, raw: str) -> ApiToken | None:
     """The valid (unexpired, unrevoked, active user) token with this secret, or None."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    # one round trip: the token, its user and the user's memberships (what the actor is built from)
+    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))
+                            .options(joinedload(ApiToken.user).joinedload(User.memberships))).unique().first()
     return token if is_valid(token) else None
 
 

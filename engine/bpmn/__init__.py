@@ -14,7 +14,7 @@ from __future__ import annotations
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 
 from engine.bpmn.instance import Instance, StepRecord, TimerView, UserTaskView, json_safe
-from engine.bpmn.parse import ParsedProcess, Specs, load_specs, parse_sources, timer_value_error
+from engine.bpmn.parse import ParsedProcess, Specs, load_specs, parse_sources, spec_facts, timer_value_error
 
 __all__ = ["ParsedProcess", "Specs", "Instance", "UserTaskView", "TimerView", "StepRecord", "parse_sources",
-           "load_specs", "timer_value_error", "json_safe", "BoundaryEvent"]
+           "load_specs", "spec_facts", "timer_value_error", "json_safe", "BoundaryEvent"]

@@ -180,3 +180,18 @@ def load_specs(version_id: int, spec_json: str) -> Specs:
         spec=_serializer.from_dict(raw["spec"]),
         subprocess_specs={k: _serializer.from_dict(v) for k, v in raw["subprocess_specs"].items()},
     )
+
+
+def spec_facts(specs: Specs) -> tuple[bool, bool]:
+    """(has a timer event, has a user task with a ``deadline`` property), over the process and what it calls.
+
+    Known from the deployed spec alone, so a step of a version without either skips the timer and task-clock work.
+    """
+    timers = deadlines = False
+    for spec in (specs.spec, *specs.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            if isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition):
+                timers = True
+            if ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("deadline"):
+                deadlines = True
+    return timers, deadlines

@@ -21,7 +21,7 @@ from engine.deadlines import colours, periods
 from engine.deadlines.calendar import Calendar, day_end, local_date, parse_limit
 from engine.errors import ValidationFailed, WorkflowFailed
 from engine.events import EventLog
-from engine.models import Case, Clock, HumanTask, ProcessVersion
+from engine.models import Case, Clock, HumanTask
 from engine.statuses import CaseState, EventType, TaskState
 
 RUNNING, PAUSED, MET, OVERDUE, STOPPED = "running", "paused", "met", "overdue", "stopped"
@@ -67,14 +67,24 @@ def _describe(clk: Clock) -> dict:
 
 # ---------------------------------------------------------------- engine hook
 
-def sync_clocks(session: Session, case: Case, instance, log: EventLog, now: datetime | None = None) -> None:
+def sync_clocks(session: Session, case: Case, instance, log: EventLog, now: datetime | None = None, *,
+                facts=None, open_tasks: dict | None = None, clocks_exist: bool | None = None) -> None:
     """Called by ``engine.runtime.save`` after the case row is written: start clocks of new tasks and of the
-    case, stop clocks whose task or case ended, follow pause/extension declared in the process."""
+    case, stop clocks whose task or case ended, follow pause/extension declared in the process.
+
+    ``save`` passes what it knows: the version's facts (``engine.versions``), the case's open tasks after the
+    step, and ``clocks_exist=False`` when the case had no clock when it was locked — then a version declaring
+    no deadlines has nothing to do here and nothing is read."""
+    from engine import versions  # the runtime imports this module
+    facts = facts or versions.facts(session, case.process_version_id)
+    if clocks_exist is False and not facts.declares_deadlines:
+        return
     now = now or wall.now()
     today = local_date(now)
-    props = (session.get(ProcessVersion, case.process_version_id).properties or {})
-    open_tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)))}
+    props = facts.properties
+    if open_tasks is None:
+        open_tasks = {t.id: t for t in session.scalars(select(HumanTask).where(
+            HumanTask.case_id == case.id, HumanTask.state.in_(TaskState.OPEN)))}
     clocks = list(session.scalars(select(Clock).where(Clock.case_id == case.id)))
     declared = bool(props.get("caseDeadline")) or bool(periods.declared(props))
     if not clocks and not declared and not open_tasks:

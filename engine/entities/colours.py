@@ -207,8 +207,6 @@ def _recompute(session: Session, profile: EntityProfile, trigger: str, case_id: 
 
 def after_step(session: Session, case: Case, completed_task_id: str | None, ended: bool) -> None:
     """The runtime's hook: recompute the parties' colours on case end and on every inspection result."""
-    if not case.parties:
-        return
     trigger = "case_closed" if ended else None
     if trigger is None and completed_task_id is not None:
         specs = settings().result_tasks.get(case.process_key)
@@ -216,7 +214,7 @@ def after_step(session: Session, case: Case, completed_task_id: str | None, ende
             task = session.get(HumanTask, completed_task_id)
             if task is not None and task.task_spec in specs:
                 trigger = "inspection"
-    if trigger is None:
+    if trigger is None or not case.parties:  # the trigger first: reading the parties is a query
         return
     if not colour_table_deployed(session):
         # No colour table in service (a bureau that has not deployed entity_colour): the step itself must not fail.
