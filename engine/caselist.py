@@ -31,13 +31,14 @@ SORTS = {"opened_at": Case.opened_at, "closed_at": Case.closed_at, "number": Cas
 COLOURS = ("green", "yellow", "red")
 VERDICTS = ("intact", "altered", "unreplayable", "unchecked")
 ACTIVE_CLOCK = ("running", "paused")
+SHORT_NAME = 3                    # party text shorter than this matches the start of a name
 _ID_NUMBER = re.compile(r"^[0-9A-Za-z]{15,18}$")
 
 
 @dataclass
 class CaseFilter:
     number: str | None = None         # exact number, else a substring of it
-    party: str | None = None          # party name (substring) or ID number / USCC (exact)
+    party: str | None = None          # party name (≥ 3 chars anywhere, else its start) or ID number (exact)
     procedure: str | None = None
     unit: str | None = None           # handling unit
     state: str | None = None
@@ -70,6 +71,10 @@ def _party_condition(text: str):
     text = text.strip()
     if looks_like_id_number(text):
         parties = select(Party.id).where(Party.id_number == text.upper())
+    elif len(text) < SHORT_NAME:
+        # one or two characters hold no trigram to look up: match the start of the name (a surname, a whole
+        # two-character name), which the trigram index answers; longer text matches anywhere in the name
+        parties = select(Party.id).where(Party.name.ilike(like(text)[1:], escape="\\"))
     else:
         parties = select(Party.id).where(Party.name.ilike(like(text), escape="\\"))
     return Case.id.in_(select(CaseParty.case_id).where(CaseParty.party_id.in_(parties)))

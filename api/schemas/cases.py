@@ -92,7 +92,7 @@ class CaseListArgs(PageArgs):
     number = fields.String(validate=validate.Length(min=1, max=120),
                            metadata={"description": "case number, exact or a part of it"})
     party = fields.String(validate=validate.Length(min=1, max=200),
-                          metadata={"description": "party name contains, or the exact ID number / USCC"})
+                          metadata={"description": "party name (3+ characters: anywhere in it; 1–2: its start), or the exact ID number / USCC"})
     procedure = fields.String(validate=validate.Length(max=100))
     unit = fields.String(validate=validate.Length(max=64), metadata={"description": "handling unit"})
     state = fields.String(validate=validate.OneOf(CaseState.ALL))

@@ -12,11 +12,15 @@ from engine.db import Base, JsonType
 class Party(Base):
     __tablename__ = "parties"
     __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_parties_kind_id_number"),
-                      Index("ix_parties_id_number", "id_number"))
+                      Index("ix_parties_id_number", "id_number"),
+                      # case search by a part of a name: on PostgreSQL a trigram index (pg_trgm), which also
+                      # answers equality; on SQLite a plain one (migration s314_trigram_search)
+                      Index("ix_parties_name", "name", postgresql_using="gin",
+                            postgresql_ops={"name": "gin_trgm_ops"}))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # person | organisation
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     # 18-digit resident ID (person) or 18-character unified social credit code (organisation)
     id_number: Mapped[str] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(300))
@@ -35,7 +39,10 @@ class Case(Base):
                             postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
                       Index("ix_cases_unit_state_opened", "unit_id", "state", "opened_at", "id"),
                       Index("ix_cases_state_opened", "state", "opened_at", "id"),
-                      Index("ix_cases_process_opened", "process_key", "opened_at", "id"))
+                      Index("ix_cases_process_opened", "process_key", "opened_at", "id"),
+                      # a part of a case number (PostgreSQL: pg_trgm; migration s314_trigram_search)
+                      Index("ix_cases_number_part", "number", postgresql_using="gin",
+                            postgresql_ops={"number": "gin_trgm_ops"}))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(120), unique=True)

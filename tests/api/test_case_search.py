@@ -57,7 +57,9 @@ def test_every_filter(client, auth, population, sessions):
     h = auth("cn_officer1")
     get = lambda **q: ids(client.get("/api/v1/cases", query_string=q, headers=h))  # noqa: E731
     assert get() == [p["fresh"], p["late"], p["li"], p["wang"]]           # newest first, scope: no chengbei
-    assert get(party="小明") == [p["wang"]]
+    assert get(party="小明王") == [] and get(party="王小明") == [p["wang"]]
+    assert get(party="小明") == [] and get(party="王小") == [p["wang"]]      # 1–2 characters: the name's start
+    assert get(party="便利店") == [p["late"]]                                # 3 or more: anywhere in the name
     assert get(party="11010519491231002x") == [p["wang"]]                   # ID number, exact, any case
     assert get(party="91330102MA2H4K7L3F") == [p["late"]]                    # USCC
     assert get(party="1101051949") == []                                     # a part of an ID number is not a name
