@@ -6,12 +6,12 @@ PostgreSQL the plain name index is replaced (a trigram index answers equality to
 on the case number (the unique one serves as well) and keeps its plain name index.
 
 Revision ID: s314_trigram_search
-Revises: s314_case_search
+Revises: s316_intake
 """
 from alembic import op
 
 revision = 's314_trigram_search'
-down_revision = 's314_case_search'
+down_revision = 's316_intake'
 branch_labels = None
 depends_on = None
 
