@@ -235,22 +235,28 @@ def list_cases(session: Session, actor, f: CaseFilter, page: int = 1, per_page: 
     parts = scope_parts(session, actor)
     column = SORTS[sort]
     # Each part reads its own first rows in page order (an index range that stops) and the pages are merged
-    # here; the database would not merge ordered parts of a UNION by itself (it sorts all of them).
+    # by the outer query; the database would not merge ordered parts of a UNION by itself (it sorts them all).
     counted = [select(Case.id).where(*where, *part).limit(COUNT_CAP + 1).subquery() for part in parts]
-    total = sum(session.execute(select(*(select(func.count()).select_from(c).scalar_subquery()
-                                         for c in counted))).one())
+    total_of = sum((select(func.count()).select_from(c).scalar_subquery() for c in counted[1:]),
+                   select(func.count()).select_from(counted[0]).scalar_subquery())
     keyset = [_after(after, sort, descending, column, Case.id)] if after else []
     need = offset + per_page + 1
     firsts = [select(Case.id.label("id"), column.label("k")).where(*where, *part, *keyset)
               .order_by(*_order(sort, descending, column, Case.id)).limit(need).subquery() for part in parts]
     merged = union_all(*(select(f.c.id, f.c.k) for f in firsts)).subquery() if len(firsts) > 1 else firsts[0]
-    ids = list(session.scalars(select(merged.c.id).order_by(*_order(sort, descending, merged.c.k, merged.c.id))
-                               .limit(per_page + 1).offset(offset)))
-    found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids[:per_page])).options(
-        defer(Case.workflow_state), defer(Case.data)))} if ids else {}   # a list needs neither
-    items = [found[i] for i in ids[:per_page] if i in found]
+    # one statement: the bounded count (evaluated once) and the page's rows (a list needs neither the workflow
+    # state nor the data)
+    rows = session.execute(select(Case, total_of.label("total")).join(merged, Case.id == merged.c.id)
+                           .order_by(*_order(sort, descending, merged.c.k, merged.c.id))
+                           .limit(per_page + 1).offset(offset)
+                           .options(defer(Case.workflow_state), defer(Case.data))).all()
+    if rows:
+        total = rows[0].total
+    else:   # past the last match (or none at all)
+        total = session.scalar(select(total_of)) if (offset or after) else 0
+    items = [row[0] for row in rows[:per_page]]
     result = CasePage(items, min(total, COUNT_CAP), page, per_page, capped=total > COUNT_CAP)
-    if len(ids) > per_page and items:
+    if len(rows) > per_page:
         result.next_cursor = encode_cursor(items[-1], sort)
     result.colours = case_colours(session, [c.id for c in items])
     result.verdicts = {row.case_id: row for row in session.scalars(
