@@ -35,4 +35,5 @@ def tasks(session: Session, pairs, actor: Actor) -> list[dict]:
 
 
 def page(p, items: list) -> dict:
-    return {"items": items, "total": p.total, "page": p.page, "per_page": p.per_page}
+    return {"items": items, "total": p.total, "page": p.page, "per_page": p.per_page,
+            "total_capped": getattr(p, "capped", False)}

@@ -1,7 +1,8 @@
 """Figure 3: the claimable inbox (page of 50, sorted by due date) with 10k / 100k / 1M open tasks in the unit.
 
 The statements are the ones ``engine.inbox.claimable`` sends (captured from the engine, not rewritten):
-the total count and the page. Both are timed through the driver, and the whole engine call (ORM objects
+the total count (exact up to 10,000, then "10,000+") and the page. For comparison, the exact count the
+engine sent before the cap is timed in the same run. Both are timed through the driver, and the whole engine call (ORM objects
 included) is timed too. The baseline is a primary-key lookup of one task on the same connection.
 """
 from __future__ import annotations
@@ -35,6 +36,14 @@ def capture_statements(backend: Backend, actor) -> list[tuple[str, object]]:
     finally:
         event.remove(backend.engine, "before_cursor_execute", grab)
     return [(s, p) for s, p in sent if s.lstrip().upper().startswith("SELECT")]
+
+
+def exact_count_sql(backend: Backend, actor) -> str:
+    """The uncapped count of the claimable tab (literal parameters), as the engine sent it before the cap."""
+    from sqlalchemy import func, select
+    from engine.models import HumanTask
+    stmt = select(func.count()).select_from(HumanTask).where(*inbox._claimable_where(actor))
+    return str(stmt.compile(dialect=backend.engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
 def time_statement(backend: Backend, statement: str, params, repeat: int) -> list[float]:
@@ -83,6 +92,11 @@ def measure(backend: Backend, size: int, repeat: int, show_plan: bool) -> list[R
     base = median(pk)
     page_s = time_statement(backend, *page_sql, repeat)
     count_s = time_statement(backend, *count_sql, repeat)
+    exact_sql = exact_count_sql(backend, actor)
+    exact_s = time_statement(backend, exact_sql, {}, repeat)
+    with backend.sessions() as session:
+        shown = inbox.claimable(session, actor, TaskFilter(), per_page=1)
+    shown = f"total shown: {shown.total:,}{'+' if shown.capped else ''}"
     call_s = time_engine_call(backend, actor, repeat)
     page_plan = plan(backend, *page_sql)
     uses_index = "ix_human_tasks_inbox" in page_plan
@@ -92,13 +106,16 @@ def measure(backend: Backend, size: int, repeat: int, show_plan: bool) -> list[R
         latency_result("inbox", "page query (50 by due date)", page_s, **common,
                        ratio=round(median(page_s) / base, 1), value=f"index used: {'yes' if uses_index else 'NO'}",
                        detail={"plan": page_plan} if show_plan else {"plan_uses_index": uses_index}),
-        latency_result("inbox", "total count query", count_s, **common, ratio=round(median(count_s) / base, 1)),
+        latency_result("inbox", "total count query (stops at 10,001)", count_s, **common,
+                       ratio=round(median(count_s) / base, 1), value=shown),
+        latency_result("inbox", "exact count (what the engine sent before the cap)", exact_s, **common,
+                       ratio=round(median(exact_s) / base, 1)),
         latency_result("inbox", "engine.inbox.claimable (count + page)", call_s, **common,
                        ratio=round(median(call_s) / base, 1), detail={"pk_lookup_ms": round(base * 1000, 3)}),
     ]
     if size >= 1_000_000:
         results[0].target, results[0].met = "p50 ≤ 10 ms at 1M", results[0].p50_ms <= 10
-        results[2].target, results[2].met = "p50 ≤ 10 ms at 1M", results[2].p50_ms <= 10
+        results[3].target, results[3].met = "p50 ≤ 10 ms at 1M", results[3].p50_ms <= 10
     return results
 
 

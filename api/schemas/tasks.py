@@ -32,7 +32,9 @@ class TaskSchema(ma.Schema):
                           metadata={"description": "the task's statutory clock (limit, due date, colour), if any"})
 
 
-TaskPageSchema = page_of(TaskSchema)
+class TaskPageSchema(page_of(TaskSchema)):
+    total_capped = fields.Boolean(required=True, metadata={
+        "description": "true: more than `total` tasks match (counts stop at 10,000; show \"10,000+\")"})
 
 
 class TaskDetailSchema(TaskSchema):

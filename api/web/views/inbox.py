@@ -24,6 +24,19 @@ def _filter() -> inbox.TaskFilter:
                             task_name=request.args.get("task") or None)
 
 
+def pager(current: int, pages: int) -> list[int | None]:
+    """Page links: the first, the last and two either side of the current one; None marks a gap (…)."""
+    shown = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    out: list[int | None] = []
+    for p in shown:
+        if out and p - out[-1] == 2:
+            out.append(p - 1)          # a gap of one page is that page
+        elif out and p - out[-1] > 2:
+            out.append(None)
+        out.append(p)
+    return out
+
+
 @bp.get("/inbox", endpoint="inbox")
 @login_required
 def inbox_page():
@@ -39,10 +52,7 @@ def inbox_page():
     query = {"mine": inbox.mine, "claimable": inbox.claimable, "unit": inbox.unit_queue}[tab]
     f = _filter()
     page = query(db(), me, f, sort=sort, descending=descending, page=page_no, per_page=PER_PAGE)
-    counts = {t: q(db(), me, inbox.TaskFilter(), per_page=1).total
-              for t, q in (("mine", inbox.mine), ("claimable", inbox.claimable))}
-    if leader:
-        counts["unit"] = inbox.unit_queue(db(), me, inbox.TaskFilter(), per_page=1).total
+    counts = inbox.tab_counts(db(), me)   # (total, capped): "10,000+" above the cap
     procedures = sorted(set(db().scalars(select(ProcessVersion.process_key))))
     present.prefetch_colours([t.id for t, _ in page.items])
     rows = [{"task": t, "case": c, "colour": present.colour(t), "party": present.party_name(c),
@@ -50,4 +60,5 @@ def inbox_page():
             for t, c in page.items]
     pages = max(1, -(-page.total // PER_PAGE))
     return render_template("inbox.html", tab=tab, leader=leader, rows=rows, page=page, pages=pages, counts=counts,
+                           pager=pager(page.page, pages),
                            procedures=procedures, f=f, sort=sort, descending=descending, present=present)
