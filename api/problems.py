@@ -91,7 +91,8 @@ def handle_engine_error(exc: EngineError) -> Response:
                        problems=exc.problems or None)
     if isinstance(exc, TooManyRequests):
         return problem(status, detail, code=exc.code, headers={"Retry-After": str(exc.retry_after)})
-    return problem(status, detail, code=exc.code, **{k: v for k, v in exc.extra.items() if k == "limit_bytes"})
+    passed = ("limit_bytes", "reasons")  # reasons: a refused case move, in words (engine/migration)
+    return problem(status, detail, code=exc.code, **{k: v for k, v in exc.extra.items() if k in passed})
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

@@ -137,3 +137,11 @@ def comparison(session: Session, plan: MigrationPlan) -> bpmn_migrate.Comparison
             _COMPARISONS.clear()
         _COMPARISONS[key] = found
     return found
+
+
+def preview(session: Session, process_key: str, from_version: int, to_version: int,
+            mapping: dict | None = None) -> bpmn_migrate.Comparison:
+    """The element comparison of two versions before a plan is stored (the migration page's first step)."""
+    source = _version(session, process_key, from_version)
+    target = _version(session, process_key, to_version)
+    return bpmn_migrate.compare(specs_for(source), specs_for(target), mapping or {})

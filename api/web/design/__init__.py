@@ -102,3 +102,6 @@ def diagram(key, version):
 def design_nav():
     me = g.get("web_user") and actor()
     return {"is_designer": bool(me and me.units_with(Role.DESIGNER, Role.ADMIN) and not me.read_only)}
+
+
+from api.web.design import migrate  # noqa: E402,F401  (迁移运行中的案件: its own module, issue 15)
