@@ -18,7 +18,7 @@ def law_client(client, monkeypatch):
 INTAKE = {"cause": "乱扔垃圾", "place": "城南街道人民路", "lead_found_on": "2026-03-02"}
 RECORD = {"credentials_shown": True, "rights_informed": True, "facts": "当事人随意丢弃垃圾", "legal_basis": "条例",
           "penalty_kind": "fine", "fine_amount": 50}
-DECISION = {"decision_number": "城南当罚〔2026〕9号", "party_name": "王小明", "violation": "随意丢弃垃圾",
+DECISION = {"party_name": "王小明", "violation": "随意丢弃垃圾",
             "decision_basis": "条例第三十四条", "decided_fine": 3000, "payment_method": "bank",
             "payment_deadline": "2026-03-17", "remedy": "60日内申请行政复议", "agency_name": "城南街道办事处",
             "decided_on": "2026-03-02", "decided_place": "人民路", "officer_signature": "何平"}

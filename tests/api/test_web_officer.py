@@ -71,6 +71,20 @@ def test_case_page_in_words_and_refusal_at_the_field(client, web, sessions, acto
     assert data["decided_fine"] == 5000  # prefilled with what was refused, to correct
 
 
+def test_decision_number_is_generated_not_typed(client, web, sessions, actor, documents_on):
+    run = to_decision(sessions, actor)
+    web("cn_head")
+    task = run.task("Task_Decision")
+    html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    form = json.loads(re.search(r'id="form-schema">(.*?)</script>', html, re.S).group(1))
+    assert "decision_number" not in [c.get("key") for c in form["components"]]  # nothing to type
+    assert "系统自动制发《行政处罚决定书》并编号" in form["components"][0]["text"]
+    run.do("Task_Decision", "cn_head", decision(fine=2000))
+    page = text(client.get(f"/cases/{run.case_id}").get_data(as_text=True))
+    number = re.search(r"城南街道综执罚决字〔\d{4}〕第\d+号", page).group()
+    assert f"决定书文号 {number}" in page
+
+
 def test_english_case_file(client, web, sessions, actor):
     run = filed(sessions, actor)
     web("cn_officer1")

@@ -167,3 +167,37 @@ def test_documents_follow_the_templates_of_the_case_version(sessions, actor, dep
     run.do("Task_OnSpotDecision", "cn_officer1", on_spot(50))
     [doc] = docs(sessions, run.case_id)
     assert "本版本模板" in pdf_text(sessions, doc)
+
+
+def test_decision_numbers_are_generated_and_older_versions_keep_their_typed_field(sessions, actor, deployed):
+    """Today's decision forms ask for no number (the document's own number is the 文号); a case on a version
+    deployed when the form still asked for a typed one keeps that form, and still gets a generated number."""
+    import json
+
+    from engine import bundles, forms
+    from engine.errors import ValidationFailed
+    from engine.models import Case, ProcessVersion
+
+    for key in ("decision", "on_spot_decision", "prior_notice"):
+        keys = [c.get("key") for c in forms.load_form(key)["components"]]
+        assert "decision_number" not in keys and "notice_number" not in keys, key
+    run = CaseRun(sessions, actor, "simple_procedure", "chengnan", "cn_officer1", SIMPLE_INTAKE, party=PERSON)
+    with transaction(sessions) as s:
+        version = s.get(ProcessVersion, s.get(Case, run.case_id).process_version_id)
+        bundle = dict(version.bundle)
+        old = json.loads(bundle["forms"]["on_spot_decision"])
+        old["components"].insert(0, {"type": "textfield", "key": "decision_number", "label": "当场行政处罚决定书编号",
+                                     "id": "Field_decision_number", "validate": {"required": True, "maxLength": 64}})
+        bundle["forms"] = dict(bundle["forms"], on_spot_decision=json.dumps(old, ensure_ascii=False))
+        version.bundle = bundle  # as if the case's version had been deployed with the older form
+    bundles._FORMS.clear()
+    try:
+        run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 50))
+        with pytest.raises(ValidationFailed) as refused:
+            run.do("Task_OnSpotDecision", "cn_officer1", on_spot(50))
+        assert list(refused.value.errors) == ["decision_number"]
+        run.do("Task_OnSpotDecision", "cn_officer1", dict(on_spot(50), decision_number="城南当罚〔2026〕9号"))
+    finally:
+        bundles._FORMS.clear()
+    [doc] = docs(sessions, run.case_id)
+    assert doc.kind == "on_spot_decision" and "当罚字" in doc.number and doc.number in pdf_text(sessions, doc)

@@ -81,11 +81,11 @@ def squad_ordinary_path(squad="bureau_squad1"):
         ("Task_LegalReview", "bureau_legal", "legal1", {
             "review_outcome": "agree", "review_opinion": "同意", "reviewed_on": "2026-03-10"}),
         ("Task_Notice", squad, "sq1_officer1", {
-            "notice_number": "县综执告〔2026〕1号", "notice_served_on": "2026-03-11", "notice_method": "direct",
+            "notice_served_on": "2026-03-11", "notice_method": "direct",
             "rights_informed": True}),
         ("Task_Statement", squad, "sq1_officer1", {"statement_adopted": "none", "statement_closed_on": "2026-03-18"}),
         ("Task_Decision", "bureau", "bureau_head", {
-            "decision_outcome": "penalise", "decision_number": "县综执罚决〔2026〕1号", "decided_fine": 20000,
+            "decision_outcome": "penalise", "decided_fine": 20000,
             "decision_basis": "条例第X条", "decided_on": "2026-03-19"}),
         ("Task_Service", squad, "sq1_officer1", {
             "served_on": "2026-03-20", "service_method": "direct", "receipt_number": "送达回证1号"}),

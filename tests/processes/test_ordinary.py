@@ -30,7 +30,7 @@ INTAKE = {"source": "patrol", "cause": "未经许可占道经营", "facts": "巡
           "lead_found_on": "2026-03-02", "place": "城南街道人民路"}
 PROPOSAL = {"filing_recommendation": "file", "officer_opinion": "违法事实基本清楚，建议立案",
             "certificate_no": "ZF12345678", "legal_basis": "《城市市容和环境卫生管理条例》第十四条", "violation_on": "2026-02-27"}
-NOTICE = {"notice_number": "城南告〔2026〕1号", "notice_served_on": "2026-03-23", "notice_method": "direct",
+NOTICE = {"notice_served_on": "2026-03-23", "notice_method": "direct",
           "rights_informed": True}
 STATEMENT = {"statement_made": True, "statement_summary": "当事人称初次经营，请求从轻", "statement_adopted": "rejected",
              "statement_closed_on": "2026-03-30"}
@@ -78,7 +78,7 @@ def review(outcome="agree", corrected=None):
 
 
 def decision(outcome="penalise", fine=2000):
-    return {"decision_outcome": outcome, "decision_number": "城南街道综执罚决〔2026〕1号", "decided_fine": fine,
+    return {"decision_outcome": outcome, "decided_fine": fine,
             "decision_basis": "《城市市容和环境卫生管理条例》第三十六条", "decided_on": "2026-04-10"}
 
 

@@ -26,7 +26,7 @@ def record(penalty_kind="fine", fine=50):
 
 
 def decision(fine, method="bank"):
-    return {"decision_number": "城南当罚〔2026〕1号", "party_name": "王小明", "violation": "随意丢弃垃圾",
+    return {"party_name": "王小明", "violation": "随意丢弃垃圾",
             "decision_basis": "《城市市容和环境卫生管理条例》第三十四条", "decided_fine": fine, "payment_method": method,
             "payment_deadline": "2026-03-17", "remedy": "60日内申请行政复议或6个月内提起行政诉讼",
             "agency_name": "城南街道办事处", "decided_on": "2026-03-02", "decided_place": "人民路", "officer_signature": "何平"}

@@ -24,7 +24,7 @@ RECORD = {"credentials_shown": True, "rights_informed": True, "facts": "当事�
 
 def decision(method):
     extra = {"cash_collected_on": "2026-11-29"} if method == "cash" else {}
-    return extra | {"decision_number": "城南当罚〔2026〕9号", "party_name": PARTY, "violation": "随意丢弃垃圾",
+    return extra | {"party_name": PARTY, "violation": "随意丢弃垃圾",
             "decision_basis": "《城市市容和环境卫生管理条例》第三十四条", "decided_fine": 150, "payment_method": method,
             "payment_deadline": "2026-12-15", "remedy": "60日内申请行政复议或6个月内提起行政诉讼",
             "agency_name": "城南街道办事处", "decided_on": "2026-11-29", "decided_place": "人民路",
