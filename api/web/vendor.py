@@ -11,6 +11,7 @@ from engine.config import ROOT
 NODE_MODULES = ROOT / "node_modules"
 ALLOWED = ("bpmn-js/dist/", "@bpmn-io/form-js/dist/", "swagger-ui-dist/", "echarts/dist/",
            "@bpmn-io/form-js-editor/dist/assets/", "@bpmn-io/properties-panel/dist/assets/", "dmn-js/dist/",
+           "flatpickr/dist/l10n/",  # the date picker inside form-js, in Chinese
            ".zhifa-build/")  # .zhifa-build: the design editor bundle built by .ci/setup (esbuild)
 
 

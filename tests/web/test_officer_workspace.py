@@ -202,3 +202,50 @@ def test_supervisor_urges_conversion_banner_and_chinese_field_errors(page, serve
     page.click("#read-all")
     page.wait_for_url(re.compile(r".*/notifications"))
     assert page.locator("#notifications .count").count() == 0
+
+
+CN_MONTHS = ("一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月")
+
+
+def test_date_picker_in_chinese_and_english(page, server, engine_sessions):
+    """form-js's date picker: Chinese month and weekday names, weeks from Monday, dates as the law writes them
+    (2026年11月30日) — and the ISO date is what the server receives. English stays English."""
+    case_id, _number = start(engine_sessions)
+    tid = open_task(engine_sessions, case_id)
+    with transaction(engine_sessions) as s:
+        tasks.claim(s, who(s, "cn_officer1"), tid)  # the form is editable for its assignee
+    login(page, server, "cn_officer1")
+    page.goto(f"{server}/tasks/{tid}")
+    page.wait_for_selector("#form[data-ready=true]")
+    date_input = page.locator("#form input.flatpickr-input").first
+    label = page.locator(f"#form label[for='{date_input.get_attribute('id')}']").inner_text()
+    assert label.rstrip("*").strip() == "违法行为发生日期", label  # every date field has its label
+    date_input.click()
+    calendar = page.locator(".flatpickr-calendar.open")
+    calendar.wait_for()
+    month = calendar.locator(".flatpickr-monthDropdown-months").evaluate("s => s.options[s.selectedIndex].text")
+    assert month in CN_MONTHS, month
+    weekdays = calendar.locator(".flatpickr-weekday").all_inner_texts()
+    assert [w.strip() for w in weekdays][:2] == ["周一", "周二"], weekdays  # a week starts on Monday
+    assert date_input.get_attribute("placeholder") == "如：2026年11月30日"
+    shot(page, "officer-date-picker-zh")
+    calendar.locator(".flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)", has_text="15").first.click()
+    assert re.fullmatch(r"\d{4}年\d{1,2}月15日", date_input.input_value()), date_input.input_value()
+    # typed as an officer would: the ISO form is read too, and shown the law's way
+    date_input.fill("2026-11-30")
+    page.keyboard.press("Enter")
+    page.locator("h1").first.click()
+    assert date_input.input_value() == "2026年11月30日"
+    key = date_input.get_attribute("id")
+    values = page.evaluate("() => document.getElementById('form').zhifaForm._getState().data")
+    assert "2026-11-30" in values.values(), (key, values)  # what the server receives stays an ISO date
+    page.click("a.lang")  # English: flatpickr's own English names
+    page.wait_for_selector("#form[data-ready=true]")
+    page.locator("#form input.flatpickr-input").first.click()
+    calendar = page.locator(".flatpickr-calendar.open")
+    calendar.wait_for()
+    month = calendar.locator(".flatpickr-monthDropdown-months").evaluate("s => s.options[s.selectedIndex].text")
+    assert month in ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                     "October", "November", "December"), month
+    shot(page, "officer-date-picker-en")
+    page.click("a.lang")

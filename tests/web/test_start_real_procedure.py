@@ -26,7 +26,7 @@ def test_start_page_starts_the_simple_procedure(page, server):
     date.press("Enter")
     page.click("#start")
     page.locator("#party .field-error").wait_for()
-    assert "identity number" in page.locator("#party").inner_text()
+    assert "不是有效的18位居民身份证号码" in page.locator("#party").inner_text()  # in the UI's language
     shot(page, "10-start-party-error")
 
     page.fill("#party [name=id_number]", resident_id("33010219800101123"))

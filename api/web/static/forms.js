@@ -51,9 +51,47 @@
     });
   }
 
+  /* form-js's date picker (flatpickr, bundled inside form-js) speaks English and formats dates the browser's way.
+     In the Chinese UI: flatpickr's own Chinese locale (npm flatpickr/dist/l10n/zh.js: month and weekday names,
+     weeks from Monday) and dates as the law writes them, 2026年11月30日; typed dates are read in that form or as
+     2026-11-30 / 2026/11/30 / 2026.11.30. The value form-js submits stays an ISO date. */
+  function parseLoose(text) {
+    var m = /^\s*(\d{4})\s*[年\-\/.]\s*(\d{1,2})\s*[月\-\/.]\s*(\d{1,2})\s*日?\s*$/.exec(String(text));
+    if (m) { return new Date(+m[1], +m[2] - 1, +m[3]); }
+    m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(String(text));  // form-js's own minimum date (01/01/1900)
+    return m ? new Date(+m[3], +m[1] - 1, +m[2]) : undefined;
+  }
+  var ZH_DATES = { dateFormat: 'Y年n月j日', parseDate: parseLoose };
+  function localiseDates(root) {
+    var locale = window.zh && (window.zh.Mandarin || (window.zh.default || {}).zh);
+    if (!locale || (document.documentElement.lang || '').indexOf('zh') !== 0) { return; }
+    function apply() {
+      root.querySelectorAll('input.flatpickr-input').forEach(function (input) {
+        var picker = input._flatpickr;
+        if (!picker || picker.zhifaLocalised) { return; }
+        picker.zhifaLocalised = true;
+        input.placeholder = '如：2026年11月30日';
+        picker.set(Object.assign({ locale: Object.assign({}, locale, { firstDayOfWeek: 1 }) }, ZH_DATES));  // GB/T 7408
+      });
+    }
+    apply();
+    new MutationObserver(apply).observe(root, { childList: true, subtree: true });  // fields shown later
+  }
+
+  /* form-js titles a date field by its dateLabel; forms saved without one showed a bare "*". */
+  function dateLabels(components) {
+    (components || []).forEach(function (c) {
+      if (c.type === 'datetime' && c.label && !c.dateLabel && c.subtype !== 'time') { c.dateLabel = c.label; }
+      dateLabels(c.components);
+    });
+  }
+
   async function mount(container, schema, data, editable) {
     if (!schema || !schema.components || !window.FormViewer) { return null; }
+    dateLabels(schema.components);
     var form = await window.FormViewer.createForm({ container: container, schema: schema, data: data || {} });
+    container.zhifaForm = form;  // for the page's own scripts (and the browser tests)
+    localiseDates(container);
     chineseValidation(form);
     if (!editable) { form.setProperty('readOnly', true); }
     return form;
