@@ -174,7 +174,7 @@ def test_decision_numbers_are_generated_and_older_versions_keep_their_typed_fiel
     deployed when the form still asked for a typed one keeps that form, and still gets a generated number."""
     import json
 
-    from engine import bundles, forms
+    from engine import bundles, forms, versions
     from engine.errors import ValidationFailed
     from engine.models import Case, ProcessVersion
 
@@ -190,7 +190,11 @@ def test_decision_numbers_are_generated_and_older_versions_keep_their_typed_fiel
                                      "id": "Field_decision_number", "validate": {"required": True, "maxLength": 64}})
         bundle["forms"] = dict(bundle["forms"], on_spot_decision=json.dumps(old, ensure_ascii=False))
         version.bundle = bundle  # as if the case's version had been deployed with the older form
-    bundles._FORMS.clear()
+
+    def forget():  # bundles never change in production, so their parsed forms are cached
+        bundles._FORMS.clear()
+        versions._FORMS.clear()
+    forget()
     try:
         run.do("Task_OnSiteRecord", "cn_officer1", record("fine", 50))
         with pytest.raises(ValidationFailed) as refused:
@@ -198,6 +202,6 @@ def test_decision_numbers_are_generated_and_older_versions_keep_their_typed_fiel
         assert list(refused.value.errors) == ["decision_number"]
         run.do("Task_OnSpotDecision", "cn_officer1", dict(on_spot(50), decision_number="城南当罚〔2026〕9号"))
     finally:
-        bundles._FORMS.clear()
+        forget()
     [doc] = docs(sessions, run.case_id)
     assert doc.kind == "on_spot_decision" and "当罚字" in doc.number and doc.number in pdf_text(sessions, doc)
