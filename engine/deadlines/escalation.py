@@ -26,21 +26,23 @@ BODIES = {
 }
 
 
-def recipients(session: Session, step: str, clk: Clock, case: Case) -> list:
-    unit = clk.unit_id
+def recipients(session: Session, step: str, clk: Clock, case: Case, who: notes.Recipients | None = None) -> list:
+    """Who hears about this step; ``who`` caches look-ups across the clocks of a sweep batch."""
+    who, unit = who or notes.Recipients(session), clk.unit_id
+
+    def officers() -> list:
+        return who.handling_officers(clk.task_id, unit, clk.role, case.data)
     if step == "reminder":
-        return notes.handling_officers(session, clk, case) + notes.squad_leaders(session, unit)
+        return officers() + who.squad_leaders(unit)
     if step == "urge":
-        return (notes.handling_officers(session, clk, case) + notes.squad_leaders(session, unit)
-                + notes.deputies(session, unit))
+        return officers() + who.squad_leaders(unit) + who.deputies(unit)
     if step == "supervise":
-        return (notes.squad_leaders(session, unit) + notes.deputies(session, unit) + notes.heads(session, unit)
-                + notes.supervisors(session, unit))
-    return notes.heads(session, unit) + notes.deputies(session, unit) + notes.supervisors(session, unit)
+        return who.squad_leaders(unit) + who.deputies(unit) + who.heads(unit) + who.supervisors(unit)
+    return who.heads(unit) + who.deputies(unit) + who.supervisors(unit)
 
 
 def _send(session, step, clk, case, log, cal: Calendar, today, now, *, actor_id=None, note=None,
-          finish_by: date | None = None, key: str) -> dict:
+          finish_by: date | None = None, key: str, who: notes.Recipients | None = None) -> dict:
     if step in ("urge", "supervise") and finish_by is None:
         finish_by = cal.add_workdays(today, cal.cfg.urge_finish_workdays)
     data = {"clock": clk.id, "label": clk.label, "step": step, "due_on": clk.due_on.isoformat(),
@@ -50,7 +52,7 @@ def _send(session, step, clk, case, log, cal: Calendar, today, now, *, actor_id=
                                finish=finish_by.isoformat() if finish_by else "")
     if note:
         body += f"\n{note}"
-    sent = notes.notify(session, recipients(session, step, clk, case), kind=step, case=case, clk=clk, body=body,
+    sent = notes.notify(session, recipients(session, step, clk, case, who), kind=step, case=case, clk=clk, body=body,
                         data={k: v for k, v in data.items() if k != "note"}, key=key, now=now)
     data["recipients"] = sorted(n.user_id for n in sent)
     log.append(EventType.CLOCK_ESCALATED, actor_id=actor_id, task_id=clk.task_id, data=data)
@@ -58,14 +60,14 @@ def _send(session, step, clk, case, log, cal: Calendar, today, now, *, actor_id=
 
 
 def escalate(session: Session, clk: Clock, case: Case, log: EventLog, cal: Calendar, today: date,
-             now: datetime) -> str | None:
+             now: datetime, who: notes.Recipients | None = None) -> str | None:
     """Take the next automatic step of a red clock (caller holds the case lock and checked it is due)."""
     if clk.escalation_level >= len(STEPS):
         clk.next_escalation_on = None
         return None
     step = STEPS[clk.escalation_level]
     _send(session, step, clk, case, log, cal, today, now,
-          key=f"clock:{clk.id}:round:{clk.colour_changes}:{step}")
+          key=f"clock:{clk.id}:round:{clk.colour_changes}:{step}", who=who)
     clk.escalation_level += 1
     delays = cal.cfg.escalation_delays
     more = clk.escalation_level < len(STEPS) and clk.escalation_level < len(delays)

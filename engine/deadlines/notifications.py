@@ -129,27 +129,24 @@ def supervisors(session: Session, unit_id: str) -> list[User]:
 
 def notify(session: Session, users, *, kind: str, case: Case, clk: Clock | None, body: str, data: dict,
            key: str, now: datetime) -> list[Notification]:
-    """One notification per distinct user (skipping users who already have ``key``), plus outbox rows."""
-    created, seen = [], set()
+    """One notification per distinct user (skipping users who already have ``key``), plus outbox rows: one
+    look-up of the users who already have it and one flush, however many recipients."""
     title = f"{TITLES.get(kind, '')}{case.number} {clk.label if clk else ''}".strip()
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        exists = session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                              Notification.dedupe_key == key))
-        if exists is not None:
-            continue
-        note = Notification(user_id=user.id, case_id=case.id, clock_id=clk.id if clk else None, kind=kind,
-                            title=title, body=body, data=dict(data, case_number=case.number), dedupe_key=key,
-                            created_at=now)
-        session.add(note)
-        session.flush()
-        for channel in settings().notify_channels:
-            session.add(OutboxMessage(notification_id=note.id, channel=channel, user_id=user.id, created_at=now,
-                                      attempts=0, payload={"title": title, "body": body, "kind": kind,
-                                                           "case_id": case.id, "username": user.username}))
-        created.append(note)
+    distinct = list({u.id: u for u in users if u is not None}.values())
+    if not distinct:
+        return []
+    have = set(session.scalars(select(Notification.user_id).where(
+        Notification.user_id.in_([u.id for u in distinct]), Notification.dedupe_key == key)))
+    fresh = [u for u in distinct if u.id not in have]
+    created = [Notification(user_id=u.id, case_id=case.id, clock_id=clk.id if clk else None, kind=kind, title=title,
+                            body=body, data=dict(data, case_number=case.number), dedupe_key=key, created_at=now)
+               for u in fresh]
+    session.add_all(created)
+    session.flush()
+    session.add_all([OutboxMessage(notification_id=note.id, channel=channel, user_id=u.id, created_at=now, attempts=0,
+                                   payload={"title": title, "body": body, "kind": kind, "case_id": case.id,
+                                            "username": u.username})
+                     for note, u in zip(created, fresh) for channel in settings().notify_channels])
     return created
 
 

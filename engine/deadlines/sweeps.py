@@ -20,7 +20,7 @@ from engine import clock as wall
 from engine.cases import spawn_children
 from engine.db import transaction
 from engine.deadlines import clocks as clk_mod
-from engine.deadlines import bulk, colours, escalation
+from engine.deadlines import bulk, colours, escalation, notifications
 from engine.deadlines.calendar import Calendar, local_date
 from engine.deadlines.config import settings
 from engine.errors import EngineError
@@ -115,12 +115,6 @@ def _escalation_due(today):
                 Clock.next_escalation_on.is_not(None), Clock.next_escalation_on <= today)
 
 
-def _clock_cases(factory, condition, limit) -> list[int]:
-    with factory() as session:
-        return list(session.scalars(select(Clock.case_id).where(condition).group_by(Clock.case_id)
-                                    .order_by(Clock.case_id).limit(limit)))
-
-
 def advance_colours(factory: sessionmaker, limit: int | None = None) -> SweepResult:
     """Record the due colour changes of up to ``limit`` cases, set-based, in one transaction (engine/deadlines/
     bulk.py). Cases that ended, and every case of a batch that failed, go through the per-case path."""
@@ -156,19 +150,41 @@ def advance_colours(factory: sessionmaker, limit: int | None = None) -> SweepRes
 
 
 def run_escalations(factory: sessionmaker, limit: int | None = None) -> SweepResult:
+    """Take the due escalation steps of up to ``limit`` cases in one transaction (cases locked in one
+    statement, recipients and calendar looked up once for the batch)."""
     now = wall.now()
     today = local_date(now)
+    shared: dict = {}
 
     def work(session: Session, case: Case) -> int:
-        cal, log_, steps = Calendar.load(session), EventLog(session, case), 0
-        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _escalation_due(today))):
+        if shared.get("session") is not session:
+            shared.update(session=session, cal=Calendar.load(session), who=notifications.Recipients(session))
+        cal, log_, steps = shared["cal"], EventLog(session, case), 0
+        for clk in session.scalars(select(Clock).where(Clock.case_id == case.id, _escalation_due(today))
+                                   .order_by(Clock.id)):
             if case.state != CaseState.RUNNING:
                 clk_mod.close(clk, cal, log_, today, now, case.state == CaseState.COMPLETED)
-            elif escalation.escalate(session, clk, case, log_, cal, today, now):
+            elif escalation.escalate(session, clk, case, log_, cal, today, now, shared["who"]):
                 steps += 1
         return steps
 
-    return _per_case(factory, _clock_cases(factory, _escalation_due(today), limit or settings().sweep_batch), work)
+    return _batched(factory, _escalation_due(today), limit or settings().sweep_batch, work)
+
+
+def _batched(factory: sessionmaker, due, limit: int, work) -> SweepResult:
+    """Lock a batch of cases with due work in one statement and do each case's work in one transaction; if the
+    batch fails it is rolled back and its cases are handled one per transaction, isolating the broken one."""
+    result, locked = SweepResult(), []
+    try:
+        with transaction(factory) as session:
+            locked = bulk.lock_due_cases(session, due, limit)
+            for case in session.scalars(select(Case).where(Case.id.in_([c.id for c in locked])).order_by(Case.id)):
+                result.done += work(session, case)
+                result.cases += 1
+    except Exception:  # noqa: BLE001 — rolled back; one by one below
+        log.exception("batched sweep failed; handling its %s cases one by one", len(locked))
+        return _per_case(factory, [c.id for c in locked], work)
+    return result
 
 
 # ---------------------------------------------------------------- all together
