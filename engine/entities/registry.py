@@ -110,6 +110,10 @@ def _check_editor(actor: Actor, township: str | None) -> None:
 def register(session: Session, actor: Actor, party_data: dict, profile_data: dict) -> EntityProfile:
     """Register (or update) an entity: the party is found by kind + ID number or created, then profiled."""
     _check_editor(actor, profile_data.get("township_id"))
+    if not profile_data.get("township_id"):  # without it nobody's scope would show the new entity
+        raise ValidationFailed("The township where the entity is located is required.",
+                               {"profile.township_id": ["required"]}, zh="属地镇街必填",
+                               errors_zh={"profile.township_id": ["属地镇街必填"]})
     fields = _profile_fields(session, profile_data)
     party = parties.upsert(session, party_data)
     existing = session.get(EntityProfile, party.id)
@@ -125,6 +129,22 @@ def update_profile(session: Session, actor: Actor, party_id: int, data: dict) ->
     if profile.merged_into_id is not None:
         raise Conflict(f"该对象已并入监管对象 {profile.merged_into_id}")
     return _apply(session, actor, profile, _profile_fields(session, data))
+
+
+def edit(session: Session, actor: Actor, party_id: int, party_data: dict, profile_data: dict) -> EntityProfile:
+    """Change an entity's name, address, phone and profile (kind and ID number identify it and stay)."""
+    profile = get(session, actor, party_id)
+    _check_editor(actor, profile.township_id)
+    if profile.merged_into_id is not None:
+        raise Conflict("This record was merged into another; edit the kept record.",
+                       zh="该对象已并入其他监管对象，请修改合并后保留的记录")
+    fields = _profile_fields(session, profile_data)
+    party = profile.party
+    clean = parties.validate({"kind": party.kind, "id_number": party.id_number, **party_data})
+    for key in ("name", "address", "phone"):
+        if getattr(party, key) != clean[key]:
+            setattr(party, key, clean[key])
+    return _apply(session, actor, profile, fields)
 
 
 def _apply(session: Session, actor: Actor, profile: EntityProfile, fields: dict) -> EntityProfile:

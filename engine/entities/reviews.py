@@ -40,24 +40,30 @@ def record(session: Session, actor: Actor, case_id: int, kind: str, result: str,
     """Record the outcome of a 复议 or 诉讼 against a closed case; the parties' colours follow."""
     case = get_case(session, actor, case_id)
     if actor.read_only or not may_record(actor, case):
-        raise Forbidden("登记复议/诉讼结果需要办案单位负责人、中队长或法制审核员角色")
+        raise Forbidden("Recording a reconsideration or litigation outcome needs the handling unit's head, squad "
+                        "leader or the legal reviewer role.", zh="登记复议/诉讼结果需要办案单位负责人、中队长或法制审核员角色")
     if case.state != CaseState.COMPLETED:
-        raise Conflict("只有已办结的案件可以登记复议/诉讼结果")
-    errors = {}
+        raise Conflict("Outcomes of reconsideration or litigation are recorded on closed cases only.",
+                       zh="只有已办结的案件可以登记复议/诉讼结果")
+    errors, zh = {}, {}
     if kind not in KINDS:
-        errors["kind"] = ["须为 reconsideration（行政复议）或 litigation（行政诉讼）"]
+        errors["kind"], zh["kind"] = ["must be reconsideration or litigation"], ["须为行政复议或行政诉讼"]
     if result not in RESULTS:
-        errors["result"] = [f"须为 {'、'.join(f'{k}（{v}）' for k, v in RESULTS.items())} 之一"]
+        errors["result"] = [f"must be one of {', '.join(RESULTS)}"]
+        zh["result"] = [f"须为{'、'.join(RESULTS.values())}之一"]
     if not isinstance(decided_on, date):
-        errors["decided_on"] = ["复议决定或裁判的日期必填"]
+        errors["decided_on"], zh["decided_on"] = ["the date of the decision or judgment is required"], \
+            ["复议决定或裁判的日期必填"]
     elif decided_on > local_date(clock.now()):
-        errors["decided_on"] = ["日期不能晚于今天"]
+        errors["decided_on"], zh["decided_on"] = ["cannot be later than today"], ["日期不能晚于今天"]
     elif case.closed_at is not None and decided_on < local_date(case.closed_at):
-        errors["decided_on"] = ["复议/诉讼结果日期不能早于结案日期"]
+        errors["decided_on"], zh["decided_on"] = ["cannot be earlier than the case's closure"], \
+            ["复议/诉讼结果日期不能早于结案日期"]
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
-        errors["note"] = ["说明最多2000字"]
+        errors["note"], zh["note"] = ["at most 2000 characters"], ["说明最多2000字"]
     if errors:
-        raise ValidationFailed("复议/诉讼结果填写有误", errors)
+        raise ValidationFailed("The outcome is not complete or not valid.", errors, zh="复议/诉讼结果填写有误",
+                               errors_zh=zh)
     review = CaseReview(case_id=case.id, kind=kind, result=result, decided_on=decided_on,
                         note=(note or "").strip() or None, recorded_by=actor.user_id, recorded_at=clock.now())
     session.add(review)

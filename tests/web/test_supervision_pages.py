@@ -149,3 +149,62 @@ def test_entities_plans_and_performance_pages(page, server, engine_sessions):
     page.wait_for_selector("#heat[data-ready=true]")
     shot(page, "supervise-performance-390")
     no_horizontal_scroll(page)
+
+
+def test_register_edit_and_merge_an_entity_in_the_browser(page, server, engine_sessions):
+    """A squad leader registers an entity at 390 px, corrects it, then folds a duplicate into it after the
+    confirmation; the kept record shows the duplicate in its history."""
+    login(page, server, "cn_leader")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/entities")
+    page.click("#register-entity")
+    page.wait_for_url(re.compile(r".*/entities/new$"))
+    page.fill("input[name=id_number]", "91330102MA2H4K7L3X")  # a wrong check character
+    page.fill("input[name=name]", "城南浏览器测试餐饮店")
+    page.click("button.primary")
+    assert "统一社会信用代码" in page.locator(".field-error").first.inner_text()
+    assert page.input_value("input[name=name]") == "城南浏览器测试餐饮店"  # kept
+    shot(page, "supervise-entity-form-refused-390")
+    no_horizontal_scroll(page)
+    page.fill("input[name=id_number]", uscc(951))
+    page.select_option("select[name=township_id]", "chengnan")
+    page.fill("input[name=industry]", "餐饮服务")
+    page.fill("input[name=licence_kind_0]", "食品经营许可证")
+    page.fill("input[name=licence_number_0]", "JY13301020000951")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*/entities/\d+$"))
+    kept_url = page.url
+    assert "绿码" in page.locator("h1").inner_text() and "JY13301020000951" in page.locator("main").inner_text()
+
+    page.click("#edit-entity")
+    page.fill("input[name=address]", "城南街道人民路128号")
+    page.select_option("select[name=credit]", "normal")
+    shot(page, "supervise-entity-edit-390")
+    no_horizontal_scroll(page)
+    page.click("button.primary")
+    page.wait_for_url(kept_url)
+    assert "黄码" in page.locator("h1").inner_text() and "城南街道人民路128号" in page.locator("main").inner_text()
+
+    page.goto(server + "/entities/new")  # the same shop registered again under another code
+    page.fill("input[name=id_number]", uscc(952))
+    page.fill("input[name=name]", "城南浏览器测试餐饮店（重复）")
+    page.select_option("select[name=township_id]", "chengnan")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*/entities/\d+$"))
+    page.click("#merge-entity")
+    page.fill("input[name=q]", uscc(951))
+    page.click("form.filters button")
+    page.click("text=保留此记录")
+    page.wait_for_selector(".merge-pair")
+    shot(page, "supervise-merge-confirm-390")
+    no_horizontal_scroll(page)
+    page.fill("textarea[name=reason]", "同一门店以不同代码重复登记")
+    page.check("input[name=confirm]")
+    page.click("button.danger")
+    page.wait_for_url(kept_url)
+    assert "已合并" in page.locator(".flash").inner_text()
+    history = page.locator("#colours").inner_text()
+    assert "城南浏览器测试餐饮店（重复）" in history and "同一门店以不同代码重复登记" in history
+    shot(page, "supervise-entity-merged-390")
+    no_horizontal_scroll(page)
+    page.set_viewport_size({"width": 1366, "height": 768})

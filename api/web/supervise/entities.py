@@ -40,12 +40,16 @@ def entity_list():
     return render_template("supervise/entities.html", items=items, total=total, page=page, per_page=PER_PAGE,
                            pages=max(1, -(-total // PER_PAGE)), counts=registry.counts(db(), me), colour=colour,
                            q=q or "", township=township, townships=townships, due=due is not None,
-                           labels=labels, present=present)
+                           labels=labels, present=present,
+                           may_register=bool(me.units_with(*registry.EDITORS)) and not me.read_only)
 
 
 @bp.get("/entities/<int(max=2147483647):party_id>", endpoint="entity")
 @login_required
 def entity_page(party_id):
-    rec = record.entity_record(db(), actor(), party_id)
+    me = actor()
+    rec = record.entity_record(db(), me, party_id)
+    active = rec["profile"].merged_into_id is None and not me.read_only
     return render_template("supervise/entity.html", rec=rec, p=rec["profile"], party=rec["party"], labels=labels,
-                           present=present)
+                           present=present, may_edit=active and bool(me.units_with(*registry.EDITORS)),
+                           may_merge=active and bool(me.units_with(*registry.MERGERS)))

@@ -74,3 +74,27 @@ def test_nightly_sweep_recolours_when_the_penalty_leaves_the_window(sessions, ac
     assert vars(recolour.sweep(sessions)) == {"checked": 0, "changed": 0, "failed": 0}  # nothing non-green left
     with sessions() as session:
         assert all(session.get(EntityProfile, pid).colour_reason == "导入" for pid in green)
+
+
+def test_zhifa_recolour_is_the_one_shot_of_the_nightly_job(sessions, actor, deployed, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from api.cli import main
+    penalised(sessions, actor)
+    monkeypatch.setenv("ZHIFA_DATABASE_URL", sessions.kw["bind"].url.render_as_string(hide_password=False))
+    clock.freeze(datetime(2028, 6, 1, 2, 0, tzinfo=timezone.utc))
+    result = CliRunner().invoke(main, ["recolour", "--batch", "50"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"checked": 1, "changed": 1, "failed": 0}
+    assert profile_of(sessions, NUMBER).colour == "green"
+    assert changes(sessions, NUMBER)[-1].cause == "1次行政处罚已超出24个月回溯期"
+
+
+def test_the_scheduler_runs_the_recolour_nightly(sessions):
+    from engine.deadlines import scheduler
+    from engine.entities.recolour import RecolourJob
+    sched, _job = scheduler.build(sessions, blocking=False)
+    job = sched.get_job(RecolourJob.JOB_ID)
+    assert job is not None and str(job.trigger).startswith("cron[") and "hour='2', minute='30'" in str(job.trigger)
