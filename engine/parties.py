@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.errors import ValidationFailed
 from engine.models import Party
+from engine.names import name_key
 
 PERSON, ORGANISATION = "person", "organisation"
 
@@ -75,7 +76,7 @@ def upsert(session: Session, data: dict) -> Party:
     party = session.scalar(select(Party).where(*where))
     if party is None:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(Party).values(created_at=clock.now(), **clean)
+        session.execute(insert(Party).values(created_at=clock.now(), name_key=name_key(clean["name"]), **clean)
                         .on_conflict_do_nothing(index_elements=["kind", "id_number"]))
         party = session.scalar(select(Party).where(*where).execution_options(populate_existing=True))
     changes = {"name": clean["name"], "address": clean["address"] or party.address,

@@ -58,5 +58,6 @@ def entity_record(session: Session, actor: Actor, party_id: int) -> dict:
                                                                         InspectionPlan.id)
                                  .where(PlanEntry.party_id == party_id).order_by(InspectionPlan.id.desc())))
     complaints = complaints_of.listing(session, party_id)
+    pending = complaints_of.to_confirm(session, party_id) if profile.merged_into_id is None else []
     return {"profile": profile, "party": profile.party, "inspections": inspections, "cases": enforcement,
-            "complaints": complaints, "colours": history, "merges": merges, "plans": plans}
+            "complaints": complaints, "to_confirm": pending, "colours": history, "merges": merges, "plans": plans}

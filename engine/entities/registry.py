@@ -7,10 +7,10 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock, parties
-from engine.entities import colours
+from engine.entities import colours, complaints
 from engine.entities.config import COLOURS, CREDITS, RISKS
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.models import Case, CaseParty, EntityMerge, EntityProfile, Party, PlanEntry, Unit
+from engine.models import Case, CaseParty, ComplaintSubject, EntityMerge, EntityProfile, Lead, Party, PlanEntry, Unit
 from engine.org import Actor
 from engine.statuses import Role
 
@@ -177,6 +177,8 @@ def merge(session: Session, actor: Actor, source_id: int, target_id: int, reason
                         .values(party_id=target_id).execution_options(synchronize_session=False))
     session.execute(update(PlanEntry).where(PlanEntry.party_id == source_id).values(party_id=target_id)
                     .execution_options(synchronize_session=False))
+    session.execute(update(ComplaintSubject).where(ComplaintSubject.party_id == source_id)
+                    .values(party_id=target_id).execution_options(synchronize_session=False))
     snap = {"party": {"id": source.party.id, "kind": source.party.kind, "name": source.party.name,
                       "id_number": source.party.id_number, "address": source.party.address},
             "profile": {"township_id": source.township_id, "industry": source.industry, "colour": source.colour,
@@ -191,3 +193,18 @@ def merge(session: Session, actor: Actor, source_id: int, target_id: int, reason
     session.expire_all()
     colours.recompute(session, session.get(EntityProfile, target_id), "merge", actor_id=actor.user_id, force=True)
     return record
+
+
+def decide_complaint(session: Session, actor: Actor, party_id: int, lead_id: int, about: bool) -> EntityProfile:
+    """An officer says whether a lead is about this entity (an ambiguous or a wrong name match); its colour
+    follows, with the decision in words."""
+    profile = get(session, actor, party_id)
+    _check_editor(actor, profile.township_id)
+    if profile.merged_into_id is not None:
+        raise Conflict("This record was merged into another.", zh="该对象已并入其他监管对象")
+    lead = complaints.decide(session, actor.user_id, lead_id, profile.party if about else None)
+    number = session.get(Lead, lead.lead_id).number
+    cause = (f"投诉举报 {number} 经确认涉及本对象" if about else f"投诉举报 {number} 经确认不涉及本对象")
+    colours.recompute(session, profile, "complaint", actor_id=actor.user_id, cause=cause)
+    session.flush()
+    return profile

@@ -101,7 +101,10 @@ def clean_input(payload: dict) -> dict:
             errors.setdefault("party", []).append("须为对象 (object)")
             party = None
         else:
+            number = _text(party.get("id_number"), "party.id_number", 18, errors, required=False)
             party = {"name": _text(party.get("name"), "party.name", 200, errors, required=False)}
+            if number:  # a credit code / ID number, when the complainant gives one (matches the entity first)
+                party["id_number"] = number.upper()
     ref = _text(payload.get("external_ref"), "external_ref", 100, errors, required=False)
     if errors:
         raise ValidationFailed("线索内容有误，未保存 (the lead is invalid; nothing was stored)", errors)

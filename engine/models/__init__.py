@@ -11,7 +11,7 @@ from engine.models.login import LoginFailure
 from engine.models.clock import Clock
 from engine.models.calendar_day import CalendarDay, CalendarYear
 from engine.models.notification import Notification, OutboxMessage
-from engine.models.entity import CaseReview, ColourChange, EntityMerge, EntityProfile
+from engine.models.entity import CaseReview, ColourChange, ComplaintSubject, EntityMerge, EntityProfile
 from engine.models.plan import InspectionPlan, PlanEntry
 from engine.models.intake import (CatalogueVersion, Channel, Lead, LeadCounter, LeadEvent, Matter,
                                   Place)
@@ -26,6 +26,6 @@ from engine.models.migration import CaseMigration, MigrationPlan
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "ProcessDraft", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
-           "EntityMerge", "CaseReview", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
+           "EntityMerge", "CaseReview", "ComplaintSubject", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
            "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange", "Attachment", "Document", "DocumentCounter", "AccessLog", "CaseIntegrity",
            "MigrationPlan", "CaseMigration"]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, JsonType
+from engine.names import name_key
 
 
 class Party(Base):
@@ -23,6 +24,8 @@ class Party(Base):
     name: Mapped[str] = mapped_column(String(200))
     # 18-digit resident ID (person) or 18-character unified social credit code (organisation)
     id_number: Mapped[str] = mapped_column(String(18))
+    # engine.names.name_key(name), kept by the mapper event below: matches spellings of one name (投诉匹配)
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -81,3 +84,9 @@ class CaseNumberCounter(Base):
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Party, "before_insert")
+@event.listens_for(Party, "before_update")
+def _party_name_key(_mapper, _connection, party: Party) -> None:
+    party.name_key = name_key(party.name)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, insert,
+                        inspect, update)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, JsonType
 from engine.models.case import Party
+from engine.models.intake import Lead
+from engine.names import name_key
 
 _BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -91,3 +94,45 @@ class CaseReview(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ComplaintSubject(Base):
+    """Whom a complaint (intake lead) names, as keys to match entities by, and the officer's decision.
+
+    ``id_number`` and ``name_key`` mirror the lead's suspected party (kept by the mapper events below, like an
+    index); the lead is about the entity with that USCC / ID number, else the only entity with that name key.
+    ``decision``: null (automatic), ``confirmed`` (the officer chose ``party_id``) or ``none`` (about no
+    registered entity, e.g. a same-named different business).
+    """
+
+    __tablename__ = "complaint_subjects"
+
+    lead_id: Mapped[int] = mapped_column(ForeignKey("intake_leads.id", ondelete="CASCADE"), primary_key=True)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id", ondelete="SET NULL"), index=True)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def subject_keys(party: dict | None) -> tuple[str | None, str | None]:
+    """(ID number, name key) of a lead's suspected party."""
+    party = party if isinstance(party, dict) else {}
+    number = party.get("id_number")
+    number = number.strip().upper()[:18] or None if isinstance(number, str) else None
+    return number, name_key(party.get("name"))
+
+
+@event.listens_for(Lead, "after_insert")
+def _subject_of_new_lead(_mapper, connection, lead: Lead) -> None:
+    number, key = subject_keys(lead.party)
+    connection.execute(insert(ComplaintSubject.__table__).values(lead_id=lead.id, id_number=number, name_key=key))
+
+
+@event.listens_for(Lead, "after_update")
+def _subject_of_changed_lead(_mapper, connection, lead: Lead) -> None:
+    if inspect(lead).attrs.party.history.has_changes():
+        number, key = subject_keys(lead.party)
+        connection.execute(update(ComplaintSubject.__table__).where(ComplaintSubject.lead_id == lead.id)
+                           .values(id_number=number, name_key=key))

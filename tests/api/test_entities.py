@@ -126,6 +126,11 @@ def test_plan_lifecycle_over_http(client, auth, sessions, deployed, real_forms):
     assert r.status_code == 200 and r.json["state"] == "approved" and r.json["published_at"]
     assert all(e["case_id"] for e in r.json["entries"]) and count(sessions, Case) == before + 3
     assert [p["id"] for p in client.get("/api/v1/plans", headers=auth("cn_officer2")).json] == [plan_id]
+    public = client.get(f"/public/plans/{plan_id}")  # 一公开: no sign-in, the seed and what was drawn
+    assert public.status_code == 200 and "公开抽签-001" in public.text and public.text.count("检查中") == 3
+    assert "market_inspector" not in public.text and f"/public/plans/{plan_id}" in client.get("/public/plans").text
+    draft = client.post("/api/v1/plans", json=PLAN, headers=auth("cn_leader")).json["id"]
+    assert client.get(f"/public/plans/{draft}").status_code == 404  # not published: not there
 
 
 def test_performance_figures_heatmap_and_export(client, auth, sessions, deployed):

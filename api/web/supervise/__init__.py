@@ -16,5 +16,5 @@ bp.register_error_handler(EngineError, engine_error)
 
 
 def init_app(app: Flask) -> None:
-    from api.web.supervise import entities, entity_forms, performance, plans  # noqa: F401  (register routes)
+    from api.web.supervise import entities, entity_forms, performance, plans, public  # noqa: F401  (register routes)
     app.register_blueprint(bp)

@@ -1,9 +1,10 @@
 """Entity list (colour filters) and the entity record page."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from api.db import session as db
+from api.db import commit, session as db
 from api.web import present
 from api.web.guard import actor, login_required
 from api.web.supervise import bp, labels
@@ -11,6 +12,7 @@ from engine import clock
 from engine.deadlines.calendar import local_date
 from engine.entities import record, registry
 from engine.entities.config import COLOURS
+from engine.errors import Forbidden
 from engine.models import Unit
 from sqlalchemy import select
 
@@ -53,3 +55,18 @@ def entity_page(party_id):
     return render_template("supervise/entity.html", rec=rec, p=rec["profile"], party=rec["party"], labels=labels,
                            present=present, may_edit=active and bool(me.units_with(*registry.EDITORS)),
                            may_merge=active and bool(me.units_with(*registry.MERGERS)))
+
+
+@bp.post("/entities/<int(max=2147483647):party_id>/complaints/<int(max=2147483647):lead_id>",
+         endpoint="entity_complaint")
+@login_required
+def entity_complaint(party_id, lead_id):
+    """The officer's word on a name match: the complaint is (not) about this entity; the colour follows."""
+    me = actor()
+    if me.read_only:
+        raise Forbidden("Auditors have read-only access.", zh="审计人员为只读权限")
+    profile = registry.decide_complaint(db(), me, party_id, lead_id, request.form.get("about") == "1")
+    commit()
+    flash(_("Recorded; the colour code was recomputed: %(colour)s.",
+            colour=labels.label(labels.COLOURS, profile.colour)))
+    return redirect(url_for("supervise.entity", party_id=party_id) + "#complaints")

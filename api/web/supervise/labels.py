@@ -6,7 +6,10 @@ from flask_babel import lazy_gettext as _l
 COLOURS = {"green": _l("Green code"), "yellow": _l("Yellow code"), "red": _l("Red code")}
 TRIGGERS = {"inspection": _l("Inspection result"), "case_closed": _l("Case closed"), "profile": _l("Profile changed"),
             "merge": _l("Records merged"), "manual": _l("Recomputed"),
-            "review": _l("Reconsideration or litigation outcome"), "ageing": _l("Look-back window passed")}
+            "review": _l("Reconsideration or litigation outcome"), "ageing": _l("Look-back window passed"),
+            "complaint": _l("Complaint confirmed")}
+MATCHED = {"confirmed": _l("confirmed by an officer"), "id_number": _l("by credit code / ID number"),
+           "name": _l("by name"), "case": _l("through its case")}
 RISKS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
 CREDITS = {"good": _l("Good"), "normal": _l("Normal"), "poor": _l("Poor")}
 RESULTS = {"no_problem": _l("No problem"), "correct": _l("Order to correct"), "violation": _l("Suspected violation")}
