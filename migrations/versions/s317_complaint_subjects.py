@@ -1,7 +1,7 @@
 """Complaints matched to entities by USCC / ID number, then by a normalised name, with the officer's decision
 
 Revision ID: s317_complaint_subjects
-Revises: s317_colour_cause
+Revises: s314_trigram_search
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from engine.names import name_key
 
 revision = "s317_complaint_subjects"
-down_revision = "s317_colour_cause"
+down_revision = "s314_trigram_search"
 branch_labels = None
 depends_on = None
 
