@@ -11,11 +11,12 @@ from api.db import commit, session
 from api.problems import Unauthorized
 from api.resources.attachments import UPLOAD_DOC, _upload
 from api.schemas.attachments import AttachmentSchema
-from api.schemas.intake import (CatalogueSchema, ChannelInSchema, ChannelKeySchema, ChannelSchema, LeadInSchema,
-                                LeadStatusSchema, MatterEditSchema, UnitLeadStatsSchema)
-from engine.errors import ValidationFailed
-from engine.intake import catalogue, channels, files, handling, leads, supervision
+from api.schemas.intake import (CatalogueSchema, ChannelInSchema, ChannelKeySchema, ChannelSchema, ImportCountSchema,
+                                LeadInSchema, LeadStatusSchema, MatterEditSchema, PlaceSchema, UnitLeadStatsSchema)
+from engine.errors import Forbidden, ValidationFailed
+from engine.intake import catalogue, channels, files, handling, leads, places, supervision
 from engine.org import SYSTEM
+from engine.statuses import Role
 from engine.models import Case
 
 blp = Blueprint("intake_api", __name__, url_prefix="/api/v1/intake", description="Matter catalogue, lead supervision")
@@ -72,6 +73,29 @@ def edit_matter(body, code):
     """Change or add one matter (administrators): a new catalogue version."""
     note = body.pop("note", None)
     return _catalogue(catalogue.edit_matter(session(), current_actor(), code, body, note), False)
+
+
+@blp.route("/places")
+@blp.response(200, PlaceSchema(many=True))
+def place_list():
+    """The gazetteer: communities, roads, landmarks and grid cells and the township each lies in."""
+    me = current_actor()
+    if not (me.units_with(Role.ADMIN) or me.units_with(Role.DISPATCHER)):
+        raise Forbidden("administrators and dispatchers only", zh="只有系统管理员和派单员可以查看地名表")
+    return places.listing(session())
+
+
+@blp.route("/places", methods=["POST"])
+@blp.response(201, ImportCountSchema)
+@writes
+def place_import():
+    """Import places (administrators): multipart ``file`` (CSV UTF-8 or XLSX) with the columns name, kind
+    (township, community, road, landmark, grid), unit (a township unit), aliases (a|b). Existing (name, unit)
+    pairs are updated; any error imports nothing."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("缺少文件 (multipart field 'file' is required)", {"file": ["必填"]})
+    return {"imported": places.import_file(session(), current_actor(), upload.read(), upload.filename or "")}
 
 
 @blp.route("/channels")

@@ -153,6 +153,18 @@ class ImportResultSchema(ma.Schema):
     numbers = fields.List(fields.String(), required=True)
 
 
+class PlaceSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "township | community | road | landmark | grid"})
+    unit = fields.String(required=True, attribute="unit_id", metadata={"description": "the township"})
+    aliases = fields.List(fields.String(), required=True)
+
+
+class ImportCountSchema(ma.Schema):
+    imported = fields.Integer(required=True)
+
+
 class ChannelSchema(ma.Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
-from engine import cases, clock, deploy
+from engine import bundles, cases, clock, deploy
 from engine.deadlines.calendar import local_date
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.intake import catalogue, channels, history, leads, verification
@@ -90,14 +90,18 @@ def accept(session: Session, actor: Actor, lead_id: int, procedure: str, party: 
     matter = catalogue.matter(session, lead.catalogue_version_id, lead.matter_code)
     found_on = local_date(lead.received_at).isoformat()
     place = lead.place_text[:200]
+    version = deploy.latest(session, procedure)
+    props = version.properties or {}
     if procedure == "simple_procedure":
         data = {"cause": matter.name[:200], "place": place, "lead_found_on": found_on}
+        start_form = bundles.form_of(version, props.get("startForm")) or {}
+        if any(c.get("key") == "facts" for c in start_form.get("components", [])):
+            data["facts"] = f"{lead.text}\n（线索 {lead.number}）"[:5000]   # the 违法事实 the officer confirms
     else:
         data = {"source": channels.CASE_SOURCE.get(lead.channel_id, "complaint"), "cause": matter.name[:200],
                 "facts": f"{lead.text}\n（线索 {lead.number}；依据：{matter.legal_basis}）"[:5000],
                 "lead_found_on": found_on, "place": place}
     # The receiving unit's squad leader or head decides to open the case (立案); officers start it as usual.
-    props = deploy.latest(session, procedure).properties or {}
     roles = [r.strip() for r in props.get("startRoles", ",".join(cases.DEFAULT_START_ROLES)).split(",")]
     starter = actor if any(actor.has_role(r, unit) for r in roles) else SYSTEM
     case = cases.start_case(session, starter, procedure, unit, data, party=party or None,

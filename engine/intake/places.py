@@ -130,6 +130,27 @@ def import_rows(session: Session, rows: list[dict]) -> int:
     return len(clean)
 
 
+MAX_PLACES = 50000
+
+
+def import_file(session: Session, actor, data: bytes, filename: str) -> int:
+    """Administrators: a CSV/XLSX gazetteer (columns name, kind, unit, aliases "a|b"); all rows or none."""
+    from engine.intake import catalogue  # the CSV/XLSX reader and the administrators' check
+    catalogue.check_admin(actor)
+    rows = catalogue.parse_rows(data, filename)
+    if not rows:
+        raise ValidationFailed("the place list is empty", {"file": ["no rows"]},
+                               zh="地名表为空", errors_zh={"file": ["没有地名"]})
+    if len(rows) > MAX_PLACES:
+        raise ValidationFailed(f"at most {MAX_PLACES} places", {"file": [f"at most {MAX_PLACES} rows"]},
+                               zh=f"最多 {MAX_PLACES} 个地名", errors_zh={"file": [f"最多 {MAX_PLACES} 行"]})
+    return import_rows(session, rows)
+
+
+def listing(session: Session) -> list[Place]:
+    return list(session.scalars(select(Place).order_by(Place.unit_id, Place.kind, Place.name)))
+
+
 def import_demo(session: Session) -> int:
     if session.scalar(select(func.count()).select_from(Place)):
         return 0

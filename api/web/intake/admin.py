@@ -1,6 +1,7 @@
 """Intake administration pages (administrators): lead channels and their API keys (add a channel, issue a key —
-shown once —, revoke it, see when it was issued and last used) and editing one matter of the catalogue
-(competent unit, delegation, keywords, legal basis …; every save is a new catalogue version)."""
+shown once —, revoke it, see when it was issued and last used), editing one matter of the catalogue
+(competent unit, delegation, keywords, legal basis …; every save is a new catalogue version) and the gazetteer
+of places that resolves a lead's place to a township."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from api.web import present
 from api.web.guard import actor, login_required
 from api.web.intake import bp
 from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.intake import catalogue, channels
+from engine.intake import catalogue, channels, places
 from engine.models import Unit
 
 COUNTY_KINDS = ("bureau", "direct_squad", "agency")
@@ -110,3 +111,34 @@ def matter_page(code):
     return render_template("intake/matter.html", present=present, code=code, m=values, version=version,
                            fields=fields, units=_county_units(), errors=errors, detail=detail,
                            procedures=catalogue.PROCEDURES), status
+
+
+@bp.route("/places", methods=["GET", "POST"], endpoint="places")
+@login_required
+def places_page():
+    """The gazetteer per township, and a CSV/XLSX import (administrators)."""
+    me = actor()
+    catalogue.check_admin(me)
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise ValidationFailed("choose a CSV or XLSX file", {"file": ["required"]},
+                                       zh="请选择 CSV 或 XLSX 文件", errors_zh={"file": ["必填"]})
+            n = places.import_file(db(), me, upload.read(), upload.filename)
+        except ValidationFailed as exc:
+            db().rollback()
+            detail, errors = pick(exc)
+            flash(f"{detail}：" + "；".join(f"{k}: {'、'.join(v)}" for k, v in list((errors or {}).items())[:10]))
+        else:
+            commit()
+            flash(_("%(n)d places imported.", n=n))
+        return redirect(url_for("intake.places"))
+    by_unit: dict[str, list] = {}
+    for place in places.listing(db()):
+        by_unit.setdefault(place.unit_id, []).append(place)
+    return render_template("intake/places.html", present=present, by_unit=by_unit, kinds=KIND_NAMES)
+
+
+KIND_NAMES = {"township": "Township", "community": "Community", "road": "Road", "landmark": "Landmark",
+              "grid": "Grid cell"}

@@ -133,3 +133,29 @@ def test_lead_clock_on_the_supervision_page_with_urging(client, sessions):
     assert r.status_code == 302 and r.headers["Location"].startswith("/supervision")
     page = client.get(f"/intake/leads/{lead.id}").get_data(as_text=True)
     assert "督办单" in page
+
+
+def test_admin_imports_places_and_a_lead_there_is_routed(client, auth, sessions):
+    from engine.models import Place
+    with sessions() as s:
+        before = s.scalar(select(func.count()).select_from(Place))
+    bad = "name,kind,unit,aliases\n滨江花园,community,bureau,\n,road,chengbei,\n"
+    r = client.post("/api/v1/intake/places", headers=auth("admin"), content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(bad.encode()), "places.csv")})
+    assert r.status_code == 422 and "row1.unit" in r.json["errors"] and "row2.name" in r.json["errors"]
+    assert client.post("/api/v1/intake/places", headers=auth("dispatcher"), content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"name,kind,unit,aliases\n"), "p.csv")}).status_code == 403
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Place)) == before
+    csrf = login(client, "admin")
+    good = "name,kind,unit,aliases\n滨江花园,community,chengbei,滨江花园小区|滨江苑\n城北网格07,grid,chengbei,\n"
+    r = client.post("/intake/places", data={"csrf_token": csrf, "file": (io.BytesIO(good.encode()), "places.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get("/intake/places").get_data(as_text=True)
+    assert "滨江花园" in page and "网格" in page
+    names = {p["name"]: p for p in client.get("/api/v1/intake/places", headers=auth("dispatcher")).json}
+    assert names["滨江苑" if "滨江苑" in names else "滨江花园"]["unit"] == "chengbei"
+    lead = client.post("/api/v1/leads", headers=auth("dispatcher"), json={
+        "channel": "complaint", "text": "小区门口有人占道经营摆摊卖菜，堵住出入口", "place": "滨江苑3栋门口"}).json
+    assert lead["township"] == "chengbei" and lead["unit"] == "chengbei", lead

@@ -37,6 +37,7 @@ def test_hotline_lead_about_stall_in_chengnan_becomes_simple_case(client, auth, 
     case = client.get(f"/api/v1/cases/{r.json['case_id']}", headers=auth("cn_officer1")).json
     assert "process" in case, case
     assert case["process"]["key"] == "simple_procedure" and case["data"]["place"] == "城南路12号"
+    assert case["data"]["facts"].startswith(STALL), "the lead's text becomes the facts the officer confirms"
     status = client.get(f"/api/v1/channel/leads/{lead_id}", headers=key).json
     assert status["status"] == "accepted" and status["case_number"] == r.json["case_number"]
     events = client.get(f"/api/v1/leads/{lead_id}/events", headers=leader).json
