@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine import clock
@@ -38,10 +38,13 @@ def is_valid(token: ApiToken | None) -> bool:
 
 def resolve(session: Session, raw: str) -> ApiToken | None:
     """The valid (unexpired, unrevoked, active user) token with this secret, or None."""
-    # one round trip: the token, its user and the user's memberships (what the actor is built from)
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))
-                            .options(joinedload(ApiToken.user).joinedload(User.memberships))).unique().first()
+    token = session.scalars(_BY_HASH, {"token_hash": hash_token(raw)}).unique().first()
     return token if is_valid(token) else None
+
+
+# One round trip, built once: the token, its user and the user's memberships (what the actor is built from).
+_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships)))
 
 
 def by_id(session: Session, token_id: int) -> ApiToken | None:
