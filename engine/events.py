@@ -31,14 +31,24 @@ _LAST = (select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == bindpa
          .order_by(CaseEvent.seq.desc()).limit(1))  # built once: every command appends events
 
 
+def last_event_columns():
+    """The last event's seq and hash as two scalar subqueries on the bound ``case_id``, for a read that has
+    something else to fetch under the case lock in the same round trip."""
+    return (_LAST.with_only_columns(CaseEvent.seq).scalar_subquery(),
+            _LAST.with_only_columns(CaseEvent.hash).scalar_subquery())
+
+
 class EventLog:
     """Appends events for one case within the current transaction (the case row is locked by the caller)."""
 
-    def __init__(self, session: Session, case: Case):
+    def __init__(self, session: Session, case: Case, last: tuple[int | None, str | None] | None = None):
+        """``last``: the case's last (seq, hash) when the caller read it already, under the case lock
+        (see :func:`last_event_columns`); (None, None) for a case without events."""
         self.session = session
         self.case = case
-        last = session.execute(_LAST, {"case_id": case.id}).first() if case.id is not None else None
-        self.seq, self.hash = (last[0], last[1]) if last else (0, GENESIS)
+        if last is None:
+            last = session.execute(_LAST, {"case_id": case.id}).first() if case.id is not None else None
+        self.seq, self.hash = (last[0], last[1]) if last and last[0] is not None else (0, GENESIS)
 
     def append(self, type_: str, *, actor_id: int | None = None, task_id: str | None = None,
                task_spec: str | None = None, data: dict | None = None, at: datetime | None = None) -> CaseEvent:

@@ -16,7 +16,7 @@ from engine import bpmn, clock, versions
 from engine.deadlines.clocks import sync_clocks
 from engine.entities import colours as entity_colours
 from engine.errors import Conflict, NotFound, WorkflowFailed
-from engine.events import EventLog
+from engine.events import EventLog, last_event_columns
 from engine.models import Case, HumanTask, Timer
 from engine.statuses import CaseState, EventType, TaskState, TimerState
 
@@ -74,12 +74,14 @@ def task_role(task: bpmn.UserTaskView) -> str:
 
 
 def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, records: list[bpmn.StepRecord],
-         actor_id: int | None = None, completed_task_id: str | None = None, known: Known | None = None) -> NewTasks:
+         actor_id: int | None = None, completed_task_id: str | None = None, known: Known | None = None,
+         open_rows: dict[str, HumanTask] | None = None) -> NewTasks:
     """Persist the workflow (compare-and-set) and bring tasks, timers and events in step.
 
     Returns the human tasks that became ready in this step (``.open_after``: all open tasks after it). With
     ``known`` (from the command's locking read) the timer rows are read only when the case had waiting timers
     or now waits on one, and the clocks only when the case had clocks or its version declares deadlines.
+    ``open_rows``: the case's open task rows as read under the lock (:func:`open_tasks_and_last_event`).
     """
     now = clock.now()
     facts = versions.facts(session, case.process_version_id, known.content_hash if known else None)
@@ -90,7 +92,7 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
             log.append(EventType.DECISION_EVALUATED, task_id=rec.task_id, task_spec=rec.spec, data=rec.data)
         elif rec.kind == "timer":
             log.append(EventType.TIMER_FIRED, task_id=rec.task_id, task_spec=rec.spec)
-    new_tasks = _sync_tasks(session, case, instance, log, now, completed_task_id)
+    new_tasks = _sync_tasks(session, case, instance, log, now, completed_task_id, open_rows)
     if known is None or known.timers_waiting or (facts.has_timers and instance.waiting_timers()):
         _sync_timers(session, case, instance, now)
 
@@ -116,6 +118,15 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
 
 
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state.in_(TaskState.OPEN))
+_OPEN_TASKS_AND_LAST_EVENT = _OPEN_TASKS.add_columns(*last_event_columns())
+
+
+def open_tasks_and_last_event(session: Session, case: Case) -> tuple[dict[str, HumanTask], tuple | None]:
+    """Under the case lock, one round trip: the case's open task rows and its last event's (seq, hash) — what
+    a step's ``EventLog`` and ``save`` would otherwise read one after the other. (None for the event when the
+    case has no open task: then the log reads it itself.)"""
+    rows = session.execute(_OPEN_TASKS_AND_LAST_EVENT, {"case_id": case.id}).all()
+    return {task.id: task for task, _seq, _hash in rows}, ((rows[0][1], rows[0][2]) if rows else None)
 
 
 @lru_cache(maxsize=8)
@@ -126,10 +137,11 @@ def _case_update(columns: tuple[str, ...]):
 
 
 def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, now,
-                completed_task_id: str | None) -> NewTasks:
+                completed_task_id: str | None, open_rows: dict[str, HumanTask] | None = None) -> NewTasks:
     ready = {t.id: t for t in instance.ready_user_tasks()}
-    with session.no_autoflush:  # the step's changes go out in one flush, with the case row's UPDATE
-        open_rows = {t.id: t for t in session.scalars(_OPEN_TASKS, {"case_id": case.id})}
+    if open_rows is None:
+        with session.no_autoflush:  # the step's changes go out in one flush, with the case row's UPDATE
+            open_rows = {t.id: t for t in session.scalars(_OPEN_TASKS, {"case_id": case.id})}
     for task_id, row in open_rows.items():
         if task_id in ready or task_id == completed_task_id:
             continue

@@ -19,7 +19,7 @@ from engine.deadlines.calendar import local_today
 from engine.models import Case, Clock, HumanTask, ProcessVersion, Timer, User
 from engine.messages import role_zh, unit_zh
 from engine.org import Actor, actor_for
-from engine.runtime import Known, load_instance, save
+from engine.runtime import Known, load_instance, open_tasks_and_last_event, save
 from engine.statuses import EventType, Role, TaskState, TimerState
 
 CO_OFFICER_FIELD = "co_officer"
@@ -200,7 +200,8 @@ def complete_step(session: Session, actor: Actor, task_id: str, data: dict,
     _check_rules(session, task, props, case, clean, form, facts.declares_deadlines)
 
     now = clock.now()
-    log = EventLog(session, case)
+    open_rows, last_event = open_tasks_and_last_event(session, case)  # nothing was written yet: one round trip
+    log = EventLog(session, case, last=last_event)
     if task.state == TaskState.READY:
         log.append(EventType.TASK_CLAIMED, actor_id=actor.user_id, task_id=task.id, task_spec=task.task_spec)
     instance.complete(task.id, clean)
@@ -211,7 +212,7 @@ def complete_step(session: Session, actor: Actor, task_id: str, data: dict,
                data={"data": clean})
     records = instance.run()
     new = save(session, case, instance, log, records, actor_id=actor.user_id, completed_task_id=task.id,
-               known=known)
+               known=known, open_rows=open_rows)
     spawn_children(session, case, case.data)
     documents.issue_for_step(session, case, task, props, clean, actor.user_id)
     return Completed(case, task, sorted(new.open_after.values(), key=_created))
