@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from engine import bundles, cases
 from engine.db import transaction
-from engine.models import Case, Clock, ProcessVersion, User
+from engine.models import Case, Clock, HumanTask, ProcessVersion, User
 from engine.org import actor_for
 from tests.web.conftest import shot
 from tests.web.test_officer_flow import login
 
 pytestmark = pytest.mark.browser
 TASK, FORM, FIELD = "Task_FilingProposal", "filing_proposal", "filing_recommendation"
+NEW_LABEL = "承办人立案意见（修订）"
 
 
 def start_ordinary(engine_sessions) -> int:
@@ -40,12 +41,22 @@ def facts(engine_sessions, case_id) -> tuple[int, str, str]:
         return clock.limit_days, label, version.version
 
 
-def test_designer_changes_deadline_and_label_and_deploys(page, server, engine_sessions):
+def task_labels_on_page(page, server, engine_sessions, case_id) -> list[str]:
+    """The field labels the officer sees on the case's 立案呈批 task form (form-js renders the case's bundle form)."""
+    with engine_sessions() as session:
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case_id, HumanTask.task_spec == TASK))
+    page.goto(server + f"/tasks/{task_id}")
+    page.wait_for_selector("#form[data-ready=true]")
+    return [t.strip().rstrip("*").strip() for t in page.locator("#form .fjs-form-field-label").all_inner_texts()]
+
+
+def test_designer_changes_deadline_and_label_and_deploys(page, server, engine_sessions, chromium):
     before = start_ordinary(engine_sessions)
     old_days, old_label, old_version = facts(engine_sessions, before)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location}") if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     login(page, server, "designer")
     page.goto(server + "/design")
     shot(page, "design-01-procedures")
@@ -66,21 +77,45 @@ def test_designer_changes_deadline_and_label_and_deploys(page, server, engine_se
     deadline.fill(f"{old_days + 5}wd")
     badge.wait_for(state="detached")
 
-    # The form field label step (form-js editor) is not automated yet: see /work/notes/issue-13.md.
+    # The form editor: the field's label is a CodeMirror (FEEL-capable) field in form-js's "General" group, which
+    # the page opens when a field is selected.
+    page.click("[data-tab=forms]")
+    page.select_option("#form-key", FORM)
+    page.wait_for_selector(f"#editor[data-form={FORM}]")
+    assert "立案呈批" in page.locator("#form-key option:checked").inner_text()  # forms are named after their steps
+    form = page.frame_locator("#form-frame")
+    form.locator(f"[data-id=Field_{FIELD}]").click()
+    form.locator(f".fjs-properties-panel[data-field=Field_{FIELD}]").wait_for()
+    label = form.locator("[data-group-id=group-general] #bio-properties-panel-label")
+    assert label.inner_text() == old_label
+    label.fill(NEW_LABEL)
+    form.locator(f"[data-id=Field_{FIELD}] .fjs-form-field-label:has-text('{NEW_LABEL}')").wait_for()
+    shot(page, "design-03-form-label")
     page.fill("#deploy-note", "立案呈批期限延长至20个工作日；字段改名")
     page.click("#btn-deploy")
     page.wait_for_selector("#editor[data-deployed]")
     assert page.locator("#editor").get_attribute("data-deployed") == str(old_version + 1)
+    assert errors == [], errors
 
     after = start_ordinary(engine_sessions)
-    assert facts(engine_sessions, after) == (old_days + 5, old_label, old_version + 1)
+    assert facts(engine_sessions, after) == (old_days + 5, NEW_LABEL, old_version + 1)
     assert facts(engine_sessions, before) == (old_days, old_label, old_version)
+    # what the officer sees: the new case's task form has the new label, the old case's keeps the old one
+    officer = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
+    login(officer, server, "cn_officer1")
+    new_labels = task_labels_on_page(officer, server, engine_sessions, after)
+    assert NEW_LABEL in new_labels and old_label not in new_labels, new_labels
+    shot(officer, "design-05-new-case-label")
+    old_labels = task_labels_on_page(officer, server, engine_sessions, before)
+    assert old_label in old_labels and NEW_LABEL not in old_labels, old_labels
+    officer.context.close()
 
     page.goto(server + f"/design/ordinary_procedure/diff?from={old_version}&to={old_version + 1}")
     page.wait_for_selector("#diff-canvas[data-ready='1']")
     elements = page.locator("#element-changes > li")
     assert elements.count() == 1 and "立案呈批" in elements.inner_text() and "deadline" in elements.inner_text()
-    assert page.locator("#field-changes > li").count() == 0
+    fields = page.locator("#field-changes > li")
+    assert fields.count() == 1 and NEW_LABEL in fields.inner_text() and old_label in fields.inner_text()
     assert page.locator(f"g[data-element-id={TASK}].diff-changed").count() == 1
     shot(page, "design-04-diff")
 

@@ -74,6 +74,21 @@ def editor(draft_id):
     return render_template("design/editor.html", draft=draft, config=editor_config(roles or list(Role.ALL)))
 
 
+@bp.get("/form-frame", endpoint="form_frame")
+@designer_required
+def form_frame():
+    """The form-js editor in a frame of the editor page (isolated from bpmn-js); only this page may be framed,
+    and only by this site."""
+    from flask import make_response
+
+    from api.security import content_security_policy, csp_nonce
+    response = make_response(render_template("design/form_frame.html"))
+    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce()).replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 @bp.get("/<key>/diff", endpoint="diff")
 @designer_required
 def diff(key):

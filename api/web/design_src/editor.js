@@ -7,7 +7,7 @@
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import { platformModule, translateModule } from './props.js';
-import { formLabels, decisionChoices, laneMapper, openGeneralGroup } from './choices.js';
+import { formLabels, decisionChoices, laneMapper } from './choices.js';
 
 const root = document.getElementById('editor');
 const config = JSON.parse(document.getElementById('editor-config').textContent);
@@ -155,7 +155,17 @@ function fillSelect(id, options, current, onChange) {
 }
 const plain = names => names.map(n => ({ value: n, label: n }));
 
-async function openDmn(file) {
+// opening is serialised: a choice made while the previous table or form is still loading waits for it
+let dmnQueue = Promise.resolve(), formQueue = Promise.resolve();
+function openDmn(file) { dmnQueue = dmnQueue.then(() => openDmnNow(file)); return dmnQueue; }
+let formWanted = null;  // only the latest choice is loaded (a quick second choice skips the first)
+function openForm(key) {
+  formWanted = key;
+  formQueue = formQueue.then(() => (formWanted === key ? openFormNow(key) : null));
+  return formQueue;
+}
+
+async function openDmnNow(file) {
   await collect();
   dmnFile = file;
   if (!dmnModeler) {
@@ -176,17 +186,28 @@ async function openDmn(file) {
   root.dataset.dmn = file || '';
 }
 
-async function openForm(key) {
+// The form-js editor runs in its own frame (/design/form-frame, same origin): it shares no preact, CodeMirror or
+// document-wide properties-panel lookups with bpmn-js, which otherwise stop its selection from re-rendering.
+function formFrame() {
+  const frame = document.getElementById('form-frame');
+  if (frame.contentWindow && frame.contentWindow.zhifaForm) return frame.contentWindow.zhifaForm.ready;
+  if (!frame.src) frame.src = frame.dataset.src;
+  return new Promise(resolve => {
+    const wait = () => (frame.contentWindow && frame.contentWindow.zhifaForm
+      ? frame.contentWindow.zhifaForm.ready.then(resolve) : setTimeout(wait, 30));
+    wait();
+  });
+}
+
+async function openFormNow(key) {
   await collect();
   formKey = key;
   if (!formEditor) {
-    const { FormEditor } = await import('@bpmn-io/form-js-editor');
-    const container = document.getElementById('form-canvas');
-    formEditor = new FormEditor({ container });
-    formEditor.on('changed', changed);
-    formEditor.on('selection.changed', () => setTimeout(() => openGeneralGroup(container), 0));
+    formEditor = await formFrame();
+    formEditor.onChanged(changed);
   }
   if (key) await formEditor.importSchema(JSON.parse(content.forms[key]));
+  document.getElementById('form-key').value = key || '';
   root.dataset.form = key || '';
 }
 
@@ -209,7 +230,6 @@ document.querySelectorAll('[data-tab]').forEach(button => button.addEventListene
     await collect();  // the form names follow the diagram as edited
     fillSelect('form-key', formLabels(content, L), formKey, openForm);
     if (!formEditor) await openForm(Object.keys(content.forms).sort()[0]);
-    document.getElementById('form-key').value = formKey || '';
   }
   if (tab === 'bpmn') showLanes();
 }));
@@ -265,9 +285,10 @@ async function load(next) {  // (re)load every editor from `next`
   content = next;
   await modeler.importXML(content.bpmn[bpmnFile]);
   modeler.get('canvas').zoom('fit-viewport');
-  if (dmnModeler && dmnFile) { const file = dmnFile; dmnFile = null; await openDmn(file); }
-  if (formEditor && formKey) { const key = formKey; formKey = null; await openForm(key); }
-  docFile = null;
+  const [file, key] = [dmnFile, formKey];
+  dmnFile = null; formKey = null; docFile = null;  // the editors hold the old content: do not collect it
+  if (dmnModeler && file) await openDmn(file);
+  if (formEditor && key) await openForm(key);
   openDoc(Object.keys(content.documents).sort()[0]);
   showLanes();
 }
