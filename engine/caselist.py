@@ -198,7 +198,9 @@ def _after(cursor: str, sort: str, descending: bool, column, row_id):
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8"))
         key, value, last_id = raw
-        if key != sort or not isinstance(last_id, int) or isinstance(last_id, bool):
+        if key != sort or not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 < last_id < 2**31:
+            raise ValueError
+        if isinstance(value, str) and "\x00" in value:
             raise ValueError
         if sort in ("opened_at", "closed_at") and value is not None:
             value = datetime.fromisoformat(value)

@@ -1,6 +1,7 @@
 """GET /api/v1/cases: every filter, sorting, scope, bounded counts, integrity filter for overseers."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -177,7 +178,10 @@ def test_keyset_pages_follow_the_cursor(client, auth, population):
     by_number = ids(client.get("/api/v1/cases", query_string={"sort": "number", "order": "asc"}, headers=h))
     assert walk(sort="number", order="asc") == by_number
     cursor = client.get("/api/v1/cases?per_page=1", headers=h).json["next_cursor"]
-    for bad in ("garbage!", cursor + "x", cursor[:-3]):
+    import base64
+    forged = [base64.urlsafe_b64encode(json.dumps(raw).encode()).decode() for raw in (
+        ["opened_at", "2026-03-01T00:00:00", 10**30], ["number", "a\x00b", 1], ["opened_at", 5, 1], {"a": 1})]
+    for bad in ("garbage!", cursor + "x", cursor[:-3], *forged):
         r = client.get("/api/v1/cases", query_string={"after": bad}, headers=h)
         assert r.status_code == 422 and "翻页位置无效" in r.json["detail"], bad
     r = client.get("/api/v1/cases", query_string={"after": cursor, "sort": "number"}, headers=h)
