@@ -6,6 +6,8 @@ labels, field types) and the BPMN (element names). Nothing raw reaches the page:
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -25,6 +27,7 @@ BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 DMN_NAMES = {"case_grading": "分级办案", "hearing_eligibility": "听证条件", "review_trigger": "法制审核情形",
              "simple_caps": "简易程序适用条件"}
 PERSON_KEYS = {"co_officer"}
+PEOPLE_KEYS = {"participant_users"}  # accounts typed as a list (集体讨论's heads): shown by name
 
 
 @dataclass
@@ -105,6 +108,8 @@ def format_value(comp: dict, value) -> str | None:
     options = {str(v.get("value")): v.get("label") for v in comp.get("values") or [] if isinstance(v, dict)}
     if comp.get("key") in PERSON_KEYS:
         return _person_by_username(value)
+    if comp.get("key") in PEOPLE_KEYS and isinstance(value, str):
+        return "、".join(_person_by_username(u) for u in re.split(r"[,，、;；\s]+", value) if u)
     if kind == "checkbox" or isinstance(value, bool):
         return _("Yes") if value else _("No")
     if kind in ("select", "radio"):

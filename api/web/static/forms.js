@@ -86,12 +86,38 @@
     });
   }
 
+  /* form-js's own words on its widgets (select placeholder, search box, file picker), in Chinese. */
+  var WIDGET_ZH = { 'Select': '请选择', 'Search': '搜索', 'No results': '无匹配项', 'All values selected': '已全部选择',
+    'Browse': '选择文件', 'No files selected': '未选择文件', 'Increment': '增加', 'Decrement': '减少',
+    'Previous page': '上一页', 'Next page': '下一页' };
+  function localiseWidgets(root) {
+    if ((document.documentElement.lang || '').indexOf('zh') !== 0) { return; }
+    function apply() {
+      var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var zh = WIDGET_ZH[node.nodeValue.trim()];
+        if (zh && node.parentNode && !node.parentNode.closest('.fjs-form-field-label, .fjs-form-field-text')) {
+          node.nodeValue = zh;
+        }
+      }
+      root.querySelectorAll('[placeholder], [aria-label]').forEach(function (el) {
+        ['placeholder', 'aria-label'].forEach(function (name) {
+          var zh = WIDGET_ZH[el.getAttribute(name)];
+          if (zh) { el.setAttribute(name, zh); }
+        });
+      });
+    }
+    apply();
+    new MutationObserver(apply).observe(root, { childList: true, subtree: true, characterData: true });
+  }
+
   async function mount(container, schema, data, editable) {
     if (!schema || !schema.components || !window.FormViewer) { return null; }
     dateLabels(schema.components);
     var form = await window.FormViewer.createForm({ container: container, schema: schema, data: data || {} });
     container.zhifaForm = form;  // for the page's own scripts (and the browser tests)
     localiseDates(container);
+    localiseWidgets(container);
     chineseValidation(form);
     if (!editable) { form.setProperty('readOnly', true); }
     return form;

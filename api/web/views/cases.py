@@ -1,6 +1,9 @@
 """Case page: the BPMN diagram with progress marks, the data so far, and the event history as a timeline."""
 from __future__ import annotations
 
+import re
+from html import escape
+
 from flask import Response, render_template
 from sqlalchemy import select
 
@@ -8,6 +11,8 @@ from api.db import session as db
 from api.web import banners, casefile, present
 from api.web.blueprint import bp
 from api.web.guard import actor, login_required
+from api.web.i18n import current_language
+from engine.archive.words import ROLES
 from engine import cases, events
 from engine.models import HumanTask, ProcessVersion
 from engine.statuses import CaseState, EventType, TaskState
@@ -50,4 +55,20 @@ def case_page(case_id):
 def diagram(case_id):
     case = cases.get_case(db(), actor(), case_id)
     version = db().get(ProcessVersion, case.process_version_id)
-    return Response(version.bpmn_xml, mimetype="application/xml")
+    return Response(lanes_in_words(version.bpmn_xml or ""), mimetype="application/xml")
+
+
+_LANE = re.compile(r'(<(?:\w+:)?lane\b[^>]*?\bname=")([^"]*)(")')
+
+
+def lanes_in_words(xml: str) -> str:
+    """Lanes are named by the role that works in them ("squad_leader"); the diagram shows the role's name."""
+    english = current_language() == "en"
+
+    def word(match):
+        role = match.group(2)
+        if role not in ROLES:
+            return match.group(0)
+        text = role.replace("_", " ").capitalize() if english else ROLES[role]
+        return match.group(1) + escape(text) + match.group(3)
+    return _LANE.sub(word, xml)

@@ -50,6 +50,8 @@ def _with_officer_choice(form: dict, task, me) -> dict:
                 comp["values"] = values
                 comp.get("validate", {}).pop("pattern", None)
                 comp["label"] = _("Second officer")
+                comp["description"] = _("Investigation needs two officers (APL Art. 42): pick another certified "
+                                        "officer of the unit.")
             patch(comp.get("components"))
     patch(form.get("components"))
     return form
