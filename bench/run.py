@@ -31,6 +31,7 @@ BENCHMARKS = {
     "files": ("bench.files", "run_files"),  # uploads and documents (issue 12); full run only
     "supervision": ("bench.supervision", "run_supervision"),
     "audit": ("bench.audit", "run_audit"),
+    "migration": ("bench.migration", "run_migration"),  # moving running cases to a new version (issue 15)
 }
 
 

@@ -127,7 +127,10 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                                    steps, failed=(ev.seq, "spec"))
                 before_move[ev.seq] = (specs, instance.dump())
                 specs = specs_at(ev.data["to_version_id"])
-                instance, records = migrate_workflow(instance, specs, ev.data.get("mapping") or {})
+                if ev.data.get("workflow") == "kept":   # the stored workflow was valid on the target as it was
+                    instance, records = bpmn.Instance.load(specs, instance.dump()), []
+                else:
+                    instance, records = migrate_workflow(instance, specs, ev.data.get("mapping") or {})
             elif ev.type == EventType.MIGRATION_REVERTED and instance is not None:
                 if ev.data.get("migration_seq") not in before_move:
                     return _result(case_id, altered, False, f"event {ev.seq}: reverts no recorded migration",

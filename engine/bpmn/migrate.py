@@ -30,6 +30,8 @@ STATE_NAMES = {TaskState.WAITING: "open", TaskState.READY: "open", TaskState.STA
                TaskState.COMPLETED: "completed", TaskState.ERROR: "completed", TaskState.CANCELLED: "cancelled"}
 INTERNAL = ("Start", "End", "Root")
 _IGNORED = {"name", "bpmn_id", "description", "lookahead", "manual"}
+# settings a stored workflow does not hold: the engine reads them from the spec when a task becomes ready
+KEEPABLE = {"property:deadline", "property:deadlineLabel", "bpmn_name", "documentation"}
 
 
 class MigrationRefused(WorkflowFailed):
@@ -60,6 +62,14 @@ class Comparison:
     missing_processes: list[str]                          # called/embedded processes the target lacks
     target_names: dict[str, str] = field(default_factory=dict)   # target id → label
     mi_inner: set[str] = field(default_factory=set)               # elements run per multi-instance item
+    views: dict[str, tuple] = field(default_factory=dict)          # target id → (title, lane, properties)
+
+    @property
+    def same_shape(self) -> bool:
+        """Only settings a stored workflow never holds differ (deadlines, labels): the stored state is valid on the
+        target as it is, so a move rewrites no workflow (the fast path of engine/migration)."""
+        return not self.added and not self.missing_processes and all(
+            d.target == d.element and not d.mapped and set(d.changes) <= KEEPABLE for d in self.elements.values())
 
     def get(self, element: str) -> ElementDiff | None:
         return self.elements.get(main_element(element))
@@ -161,13 +171,15 @@ def compare(old: Specs, new: Specs, mapping: dict[str, str] | None = None) -> Co
         else:
             missing.append(name)
     elements: dict[str, ElementDiff] = {}
-    added, target_names, mi_inner = [], {}, set()
+    added, target_names, mi_inner, views = [], {}, set(), {}
     for old_spec, new_spec in pairs:
         diff = spec_diff(old_spec, new_spec, mapping)
         rename = _renamer(diff)
         aligned_targets = {n.name for n in diff.alignment.values() if n is not None}
         for spec in new_spec.task_specs.values():
             target_names.setdefault(spec.name, _label(spec))
+            views.setdefault(spec.name, (_label(spec), getattr(spec, "lane", None),
+                                         dict((getattr(spec, "extensions", None) or {}).get("properties", {}))))
             if spec.name not in aligned_targets and "." not in spec.name and spec.name not in INTERNAL:
                 added.append((spec.name, _label(spec), new_spec.name))
         for spec in old_spec.task_specs.values():
@@ -185,7 +197,7 @@ def compare(old: Specs, new: Specs, mapping: dict[str, str] | None = None) -> Co
         for spec in missing_spec.task_specs.values():
             if "." not in spec.name and spec.name not in elements:
                 elements[spec.name] = ElementDiff(spec.name, _label(spec), type(spec).__name__, name, None)
-    return Comparison(elements, added, missing, target_names, mi_inner)
+    return Comparison(elements, added, missing, target_names, mi_inner, views)
 
 
 # ---------------------------------------------------------------- a stored case, read without restoring it

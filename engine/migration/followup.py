@@ -3,10 +3,11 @@ templates and deadline follow the target version (a corrected deadline recompute
 ``clock_corrected``) or stay as they were (the task keeps its form version)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import bpmn
 from engine.deadlines import colours
 from engine.deadlines.calendar import Calendar, local_date, parse_limit
 from engine.deadlines.clocks import ACTIVE, RUNNING, close, compute
@@ -16,14 +17,36 @@ from engine.runtime import task_role, task_rules
 from engine.statuses import EventType, TaskState
 
 
-def open_tasks(session: Session, case: Case, instance: bpmn.Instance, plan: MigrationPlan,
-               source: ProcessVersion, log: EventLog, now) -> list[dict]:
-    """Bring the open task rows and their clocks in step with the target; returns the changes in words."""
-    views = {v.id: v for v in instance.ready_user_tasks()}
-    rows = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+@dataclass
+class SpecView:
+    """An open task as the target defines it, read from the target's spec (no workflow restored)."""
+    id: str
+    spec: str
+    title: str
+    lane: str | None
+    properties: dict
+
+
+def open_rows(session: Session, case: Case) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
                                                         HumanTask.state.in_(TaskState.OPEN))))
-    clocks = {c.task_id: c for c in session.scalars(select(Clock).where(
-        Clock.case_id == case.id, Clock.kind == "task", Clock.state.in_(ACTIVE)))}
+
+
+def _calendar(session: Session) -> Calendar:
+    """Loaded once per session: a batch of moves shares it."""
+    cal = session.info.get("zhifa.migration.calendar")
+    if cal is None:
+        cal = session.info["zhifa.migration.calendar"] = Calendar.load(session)
+    return cal
+
+
+def open_tasks(session: Session, case: Case, views: dict, plan: MigrationPlan,
+               source: ProcessVersion, log: EventLog, now, rows: list[HumanTask] | None = None) -> list[dict]:
+    """Bring the open task rows and their clocks in step with the target (``views``: task id → the task as the
+    target defines it); returns the changes in words."""
+    rows = open_rows(session, case) if rows is None else rows   # None: a moved workflow may have changed them
+    active = list(session.scalars(select(Clock).where(Clock.case_id == case.id, Clock.state.in_(ACTIVE))))
+    clocks = {c.task_id: c for c in active if c.kind == "task"}
     changes: list[dict] = []
     cal = None
     for row in rows:
@@ -45,11 +68,12 @@ def open_tasks(session: Session, case: Case, instance: bpmn.Instance, plan: Migr
         row.form_version_id = None
         clk = clocks.get(row.id)
         if clk is not None:
-            cal = cal or Calendar.load(session)
+            cal = cal or _calendar(session)
             change = _correct(session, case, clk, row, view, cal, log, now)
             if change:
                 changes.append(change)
-    case_change = _case_clock(session, case, cal, log, now) if plan.follow_target else None
+    case_clock = next((c for c in active if c.kind == "case"), None)
+    case_change = _case_clock(session, case, case_clock, cal, log, now) if plan.follow_target else None
     if case_change:
         changes.append(case_change)
     return changes
@@ -86,14 +110,12 @@ def _recompute(session, case, clk, limit, label, cal, log, today, now, row=None)
             "after": after["limit"], "due_before": before["due_on"], "due_after": after["due_on"]}
 
 
-def _case_clock(session, case, cal, log, now) -> dict | None:
+def _case_clock(session, case, clk, cal, log, now) -> dict | None:
     props = session.get(ProcessVersion, case.process_version_id).properties or {}
-    clk = session.scalar(select(Clock).where(Clock.case_id == case.id, Clock.kind == "case",
-                                             Clock.state.in_(ACTIVE)))
     if clk is None or not props.get("caseDeadline"):
         return None
     limit = parse_limit(props["caseDeadline"])
     label = props.get("caseDeadlineLabel") or clk.label
     if (clk.limit_days, clk.unit) == limit and clk.label == label:
         return None
-    return _recompute(session, case, clk, limit, label, cal or Calendar.load(session), log, local_date(now), now)
+    return _recompute(session, case, clk, limit, label, cal or _calendar(session), log, local_date(now), now)

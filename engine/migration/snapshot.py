@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import Conflict
 from engine.models import Case, Clock, HumanTask, Timer
-from engine.statuses import TaskState, TimerState
+from engine.statuses import TimerState
 
 
 def _row(obj) -> dict:
@@ -32,9 +32,8 @@ def _restore(obj, values: dict) -> None:
         setattr(obj, col.key, value)
 
 
-def take(session: Session, case: Case) -> dict:
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                    HumanTask.state.in_(TaskState.OPEN)))
+def take(session: Session, case: Case, tasks: list[HumanTask]) -> dict:
+    """``tasks``: the case's open task rows (already loaded by the caller)."""
     clocks = session.scalars(select(Clock).where(Clock.case_id == case.id))
     timers = session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.WAITING))
     return {"workflow_state": case.workflow_state, "data": case.data, "state": case.state,

@@ -18,6 +18,7 @@ from tests.engine.migration.test_migration import (APPROVAL, FILING_APPROVAL_DEA
 from tests.processes import test_escalated as esc
 from tests.processes import test_joint_inspection as ji
 
+CONTEXT = '<spiffworkflow:property name="context" value="cause,facts,lead_found_on,filing_recommendation" />'
 PUBLISH = '<spiffworkflow:property name="deadline" value="20wd" />'
 INSPECT = '<spiffworkflow:property name="twoOfficers" value="true" /><spiffworkflow:property name="context" ' \
           'value="assignment,entity_name,visit_date,visit_address" />'
@@ -31,13 +32,19 @@ def test_a_case_inside_a_call_activity_moves_with_the_called_procedure(sessions,
     esc.do(sessions, actor, case_id, step[0], step[2], step[3])    # inside the call: at 立案审批 now
     waiting = esc.the_task(sessions, case_id, "Task_FilingApproval")
     assert verdict_of(sessions, case_id).intact, verdict_of(sessions, case_id)
-    deploy_edited(sessions, longer_approval)       # ordinary.bpmn changed: escalated_procedure gets version 2 too
+    # ordinary.bpmn changed (escalated_procedure gets version 2 too): a longer deadline, and a setting the
+    # workflow holds (the task's context), so the called workflow itself is moved by SpiffWorkflow's diff
+    deploy_edited(sessions, lambda n, x: longer_approval(n, x).replace(CONTEXT, CONTEXT.replace('" />', ',place" />')))
     plan_id = plan(sessions, key="escalated_procedure")
     assert verdicts(sessions, plan_id)[case_id].level == migration.SAFE
     assert run(sessions, plan_id)[case_id].outcome == migration.MIGRATED
     with sessions() as session:
         clk = session.scalar(select(Clock).where(Clock.task_id == waiting.id))
     assert (clk.limit_days, clk.unit) == (20, "wd")
+    with sessions() as session:
+        moved = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                       CaseEvent.type == EventType.CASE_MIGRATED))
+    assert moved.data["workflow"] == "moved"
     assert verdict_of(sessions, case_id).intact
     step = esc.squad_ordinary_path()[1]
     esc.do(sessions, actor, case_id, step[0], step[2], step[3])
