@@ -27,6 +27,9 @@ def read(notification_id):
     commit()
     if note.case_id and request.form.get("open") == "1":
         return redirect(url_for("web.case", case_id=note.case_id))
+    lead_id = (note.data or {}).get("lead_id")
+    if isinstance(lead_id, int) and request.form.get("open") == "1":   # a lead's 核查 clock (scope checked there)
+        return redirect(url_for("intake.lead", lead_id=lead_id))
     return redirect(url_for("web.notifications"))
 
 

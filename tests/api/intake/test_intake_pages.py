@@ -133,6 +133,14 @@ def test_lead_clock_on_the_supervision_page_with_urging(client, sessions):
     assert r.status_code == 302 and r.headers["Location"].startswith("/supervision")
     page = client.get(f"/intake/leads/{lead.id}").get_data(as_text=True)
     assert "督办单" in page
+    csrf = login(client, "cn_leader")
+    inbox = client.get("/notifications").get_data(as_text=True)
+    assert "打开线索" in inbox and lead.number in inbox
+    from engine.models import Notification
+    with sessions() as s:
+        note = s.scalar(select(Notification).where(Notification.kind == "supervise").order_by(Notification.id.desc()))
+    r = client.post(f"/notifications/{note.id}/read", data={"csrf_token": csrf, "open": "1"})
+    assert r.headers["Location"].endswith(f"/intake/leads/{lead.id}")
 
 
 def test_admin_imports_places_and_a_lead_there_is_routed(client, auth, sessions):
