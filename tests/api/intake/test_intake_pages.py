@@ -136,9 +136,10 @@ def test_lead_clock_on_the_supervision_page_with_urging(client, sessions):
     csrf = login(client, "cn_leader")
     inbox = client.get("/notifications").get_data(as_text=True)
     assert "打开线索" in inbox and lead.number in inbox
-    from engine.models import Notification
+    from engine.models import Notification, User
     with sessions() as s:
-        note = s.scalar(select(Notification).where(Notification.kind == "supervise").order_by(Notification.id.desc()))
+        me = s.scalar(select(User.id).where(User.username == "cn_leader"))
+        note = s.scalar(select(Notification).where(Notification.kind == "supervise", Notification.user_id == me))
     r = client.post(f"/notifications/{note.id}/read", data={"csrf_token": csrf, "open": "1"})
     assert r.headers["Location"].endswith(f"/intake/leads/{lead.id}")
 
