@@ -215,6 +215,7 @@ function openDoc(file) {
   if (docFile) content.documents[docFile] = document.getElementById('doc-text').value;
   docFile = file;
   document.getElementById('doc-text').value = file ? content.documents[file] : '';
+  document.getElementById('doc-file').value = file || '';
 }
 
 function showLanes() {
