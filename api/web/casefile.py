@@ -113,9 +113,9 @@ def format_value(comp: dict, value) -> str | None:
     if kind == "checkbox" or isinstance(value, bool):
         return _("Yes") if value else _("No")
     if kind in ("select", "radio"):
-        return options.get(str(value), str(value))
+        return options.get(str(value)) or present.unit_name(str(value))  # options from data: often a unit
     if kind in ("checklist", "taglist") and isinstance(value, list):
-        return "、".join(options.get(str(v), str(v)) for v in value)
+        return "、".join(options.get(str(v)) or present.unit_name(str(v)) for v in value)
     if kind == "datetime":
         return format_date(value)
     if kind == "number":

@@ -98,20 +98,23 @@ def look(pg, url: str, name: str) -> str:
     return text
 
 
-def walk(browser, engine_sessions, server, procedure: str, intake: dict, steps, tag: str) -> int:
+def walk(browser, engine_sessions, server, procedure: str, intake: dict, steps, tag: str, party=PERSON) -> int:
     with transaction(engine_sessions) as s:
-        case_id = cases.start_case(s, who(s, "cn_officer1"), procedure, "chengnan", intake, party=PERSON).id
-    for n, (spec, user, data) in enumerate(steps, 1):
+        case_id = cases.start_case(s, who(s, "cn_officer1"), procedure, "chengnan", intake, party=party).id
+    for n, step in enumerate(steps, 1):
+        spec, unit, user, data = step if len(step) == 4 else (step[0], None, *step[1:])
         with engine_sessions() as s:
-            task = s.scalar(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.task_spec == spec,
-                                                    HumanTask.state.in_(("ready", "claimed"))))
+            task = s.scalar(select(HumanTask).where(
+                HumanTask.case_id == case_id, HumanTask.task_spec == spec, HumanTask.state.in_(("ready", "claimed")),
+                *([HumanTask.unit_id == unit] if unit else [])))
             assert task is not None, f"{spec} is not open"
             tid, title = task.id, task.title
         with transaction(engine_sessions) as s:
             if task.state == "ready":
                 tasks.claim(s, who(s, user), tid)
         for label, width in WIDTHS.items():
-            text = look(browser.page(user, width), f"{server}/tasks/{tid}", f"{tag}-{n:02d}-{spec[5:]}-{label}")
+            name = f"{tag}-{n:02d}-{spec[5:]}{'-' + unit if unit else ''}-{label}"
+            text = look(browser.page(user, width), f"{server}/tasks/{tid}", name)
             assert title in text
         with transaction(engine_sessions) as s:
             tasks.complete(s, who(s, user), tid, data)
@@ -129,5 +132,37 @@ def test_every_step_of_an_ordinary_and_a_simple_case(chromium, server, engine_se
         walk(browser, engine_sessions, server, "simple_procedure", s_.INTAKE, SIMPLE, "simple")
         for label, width in WIDTHS.items():
             look(browser.page("cn_leader", width), f"{server}/inbox", f"inbox-leader-{label}")
+    finally:
+        browser.close()
+
+
+def test_every_step_of_an_escalated_case_and_a_joint_inspection(chromium, server, engine_sessions):
+    from tests.processes import test_escalated as e
+    from tests.processes import test_joint_inspection as j
+    day = e.DAY
+    escalated = [
+        ("Task_endorse", "cn_leader", {"endorsement": "agree", "endorse_opinion": "同意提级", "endorsed_on": day}),
+        ("Task_decide", "bureau_head", {"escalation_decision": "approve", "escalation_opinion": "同意",
+                                        "escalation_decided_on": day, "direct_squad": "bureau_squad1"}),
+        ("Task_handover", "cn_officer1", {"handover_evidence": "现场照片12张、询问笔录1份", "handover_receiver": "沈洁",
+                                          "handover_on": day}),
+        ("Task_assist", "cn_officer2", {"co_officer": "cn_officer3", "assistance_record": "协助询问",
+                                        "assisted_on": "2026-03-06"}),
+        *[(spec, unit, user, data) for spec, unit, user, data in e.squad_ordinary_path()],
+    ]
+    inspection = [
+        ("Task_inspect", "agency_market", "market_inspector1", {"co_officer": "market_inspector2",
+                                                                 "inspection_record": "现场检查记录", "result": "no_problem"}),
+        ("Task_inspect", "agency_fire", "fire_inspector1", {"co_officer": "fire_inspector2",
+                                                             "inspection_record": "现场检查记录", "result": "no_problem"}),
+        ("Task_merge", "chengnan", "cn_officer1", {"merge_summary": "各部门结果已汇总", "party_confirmed": True}),
+        ("Task_publish", "chengnan", "cn_officer2", {"publish_channel": "gsxt", "publish_date": "2026-03-05"}),
+    ]
+    browser = Browser(chromium, server)
+    try:
+        walk(browser, engine_sessions, server, "escalated_procedure", dict(e.REQUEST), escalated, "escalated",
+             party=e.PARTY)
+        walk(browser, engine_sessions, server, "joint_inspection", j.plan("agency_market", "agency_fire"),
+             inspection, "joint", party=j.PARTY)
     finally:
         browser.close()
