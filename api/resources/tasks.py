@@ -51,7 +51,11 @@ def unit(args):
 
 
 def _one(task_id: str) -> dict:
-    task = tasks.get_task(session(), current_actor(), task_id)
+    return _present(tasks.get_task(session(), current_actor(), task_id))
+
+
+def _present(task) -> dict:
+    """A task the command just returned (its case is in the session already: no read)."""
     return present.tasks(session(), [(task, session().get(Case, task.case_id))], current_actor())[0]
 
 
@@ -81,9 +85,9 @@ def get(task_id):
 @writes
 def claim(task_id):
     """Claim a ready task (needs its role in its unit). Lost a race → 409."""
-    tasks.claim(session(), current_actor(), task_id)
+    task = tasks.claim(session(), current_actor(), task_id)
     session().flush()
-    return _one(task_id)
+    return _present(task)
 
 
 @blp.route("/<string:task_id>/unclaim", methods=["POST"])
@@ -91,9 +95,9 @@ def claim(task_id):
 @writes
 def unclaim(task_id):
     """Give a claimed task back to the queue (its assignee, or the unit's squad leader)."""
-    tasks.unclaim(session(), current_actor(), task_id)
+    task = tasks.unclaim(session(), current_actor(), task_id)
     session().flush()
-    return _one(task_id)
+    return _present(task)
 
 
 @blp.route("/<string:task_id>/assign", methods=["POST"])
