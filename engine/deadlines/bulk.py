@@ -44,10 +44,18 @@ class Locked:
 
 def lock_due_cases(session: Session, due, limit: int) -> list[Locked]:
     """The first ``limit`` cases with a clock matching ``due``, locked (rows another transaction holds are
-    skipped, so concurrent schedulers split the work instead of waiting or doing it twice)."""
+    skipped, so concurrent schedulers split the work instead of waiting or doing it twice).
+
+    Two statements with plans that do not depend on the table sizes: the due clocks' cases (read through the
+    clock indexes, ``+ 0`` keeps the sort off the case_id index), then those cases by primary key. A single
+    ``cases.id IN (subquery) ORDER BY id LIMIT n`` let PostgreSQL walk the cases in id order probing clocks per
+    case, which grows with every batch of a backlog (265 ms for the first batch at 1M clocks under load)."""
+    candidates = list(dict.fromkeys(session.scalars(
+        select(Clock.case_id).where(due).order_by(Clock.case_id + 0).limit(limit * 4))))
+    if not candidates:
+        return []
     rows = session.execute(
-        select(Case.id, Case.state, Case.number, Case.process_version_id)
-        .where(Case.id.in_(select(Clock.case_id).where(due)))
+        select(Case.id, Case.state, Case.number, Case.process_version_id).where(Case.id.in_(candidates))
         .order_by(Case.id).limit(limit).with_for_update(skip_locked=True, of=Case)).all()
     return [Locked(*row) for row in rows]
 
