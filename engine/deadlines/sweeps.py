@@ -178,6 +178,8 @@ def _batched(factory: sessionmaker, due, limit: int, work) -> SweepResult:
     try:
         with transaction(factory) as session:
             locked = bulk.lock_due_cases(session, due, limit)
+            if not locked:
+                return result
             for case in session.scalars(select(Case).where(Case.id.in_([c.id for c in locked])).order_by(Case.id)):
                 result.done += work(session, case)
                 result.cases += 1
