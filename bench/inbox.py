@@ -68,16 +68,18 @@ def plan(backend: Backend, statement: str, params) -> str:
     return "\n".join(str(r[-1]) for r in rows)
 
 
-def time_engine_call(backend: Backend, actor, repeat: int) -> list[float]:
-    samples = []
+def time_engine_call(backend: Backend, actor, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds (this process) of each engine call; CPU is steadier on a shared machine."""
+    samples, cpu = [], []
     with backend.sessions() as session:
         for _ in range(repeat + 1):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             page = inbox.claimable(session, actor, TaskFilter(), sort="due_at", page=1, per_page=50)
             samples.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             session.expunge_all()
         assert len(page.items) == 50, f"expected a full page, got {len(page.items)}"
-    return samples[1:]
+    return samples[1:], cpu[1:]
 
 
 def measure(backend: Backend, size: int, repeat: int, show_plan: bool) -> list[Result]:
@@ -97,7 +99,7 @@ def measure(backend: Backend, size: int, repeat: int, show_plan: bool) -> list[R
     with backend.sessions() as session:
         shown = inbox.claimable(session, actor, TaskFilter(), per_page=1)
     shown = f"total shown: {shown.total:,}{'+' if shown.capped else ''}"
-    call_s = time_engine_call(backend, actor, repeat)
+    call_s, call_cpu = time_engine_call(backend, actor, repeat)
     page_plan = plan(backend, *page_sql)
     uses_index = "ix_human_tasks_inbox" in page_plan
     config = f"{size:,} open tasks"
@@ -111,7 +113,9 @@ def measure(backend: Backend, size: int, repeat: int, show_plan: bool) -> list[R
         latency_result("inbox", "exact count (what the engine sent before the cap)", exact_s, **common,
                        ratio=round(median(exact_s) / base, 1)),
         latency_result("inbox", "engine.inbox.claimable (count + page)", call_s, **common,
-                       ratio=round(median(call_s) / base, 1), detail={"pk_lookup_ms": round(base * 1000, 3)}),
+                       ratio=round(median(call_s) / base, 1),
+                       value=f"client CPU p50 {median(call_cpu) * 1000:.1f} ms",
+                       detail={"pk_lookup_ms": round(base * 1000, 3), "cpu_p50_ms": round(median(call_cpu) * 1000, 2)}),
     ]
     if size >= 1_000_000:
         results[0].target, results[0].met = "p50 ≤ 10 ms at 1M", results[0].p50_ms <= 10
