@@ -5,8 +5,9 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor, require_auth, writes
 from api.db import session
-from api.schemas.entities import (EntityListArgs, EntityPageSchema, EntityRecordSchema, EntitySchema, MergeArgs,
-                                  MergeSchema, ProfileInSchema, RegisterSchema, ReviewInSchema, ReviewSchema)
+from api.schemas.entities import (ComplaintDecisionSchema, EntityListArgs, EntityPageSchema, EntityRecordSchema,
+                                  EntitySchema, MergeArgs, MergeSchema, ProfileInSchema, RegisterSchema, ReviewInSchema,
+                                  ReviewSchema)
 from engine.entities import record, registry
 from engine.performance import scope
 
@@ -68,6 +69,15 @@ def update(body, party_id):
 def merge(body, party_id):
     """Fold this (duplicate) entity into ``target_id``: its cases move over, its record is kept."""
     return registry.merge(session(), current_actor(), party_id, body["target_id"], body["reason"])
+
+
+@blp.route(f"/entities/{ID}/complaints/<int(max=2147483647):lead_id>", methods=["POST"])
+@blp.arguments(ComplaintDecisionSchema)
+@blp.response(200, EntitySchema)
+@writes
+def decide_complaint(body, party_id, lead_id):
+    """Say whether a lead matched by name (or ambiguous between same-named entities) is about this entity."""
+    return registry.decide_complaint(session(), current_actor(), party_id, lead_id, body["about"])
 
 
 @blp.route("/cases/<int(max=2147483647):case_id>/reviews", methods=["POST"])

@@ -114,7 +114,10 @@ class EntityRecordSchema(ma.Schema):
     entity = fields.Nested(EntitySchema, required=True)
     inspections = fields.List(fields.Nested(InspectionRecordSchema), required=True)
     cases = fields.List(fields.Nested(EnforcementRecordSchema), required=True)
-    complaints = fields.List(fields.Dict(), required=True)
+    complaints = fields.List(fields.Dict(), required=True, metadata={
+        "description": "leads about the entity; matched: confirmed | id_number | name | case"})
+    to_confirm = fields.List(fields.Dict(), metadata={
+        "description": "leads naming this entity's name while other entities share it: waiting for an officer"})
     colours = fields.List(fields.Nested(ColourChangeSchema), required=True)
 
 
@@ -225,3 +228,8 @@ class HeatmapSchema(ma.Schema):
     cases_started = fields.Integer(required=True)
     max_avg_hours = fields.Float(required=True)
     elements = fields.List(fields.Dict(), required=True)
+
+
+class ComplaintDecisionSchema(ma.Schema):
+    about = fields.Boolean(required=True, metadata={
+        "description": "true: the lead is about this entity; false: about no registered entity"})

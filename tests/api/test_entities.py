@@ -177,3 +177,26 @@ def test_reviews_are_recorded_on_closed_cases_only(client, auth, sessions, deplo
                        headers=auth("cn_head")).status_code == 422
     assert client.post(f"/api/v1/cases/{ids['c1']}/reviews", json=body, headers=auth("cn_officer1")).status_code == 403
     assert client.post(f"/api/v1/cases/{ids['c1']}/reviews", json=body, headers=auth("jk_leader")).status_code == 404
+
+
+def test_an_officer_says_which_same_named_entity_a_complaint_is_about(client, auth, sessions, deployed, real_forms):
+    from engine.intake import demo, leads
+    with transaction(sessions) as s:
+        demo.seed(s)
+    first = register(client, auth, party=dict(ORG, id_number=uscc(31))).json["id"]
+    second = register(client, auth, party=dict(ORG, id_number=uscc(32), name="城南示范餐饮店 ")).json["id"]
+    with transaction(sessions) as s:
+        lead_id = leads.create(s, "hotline_12345", {"text": "油烟扰民", "place": "城南路12号",
+                                                    "party": {"name": "城南示范餐饮店"}}).id
+    rec = client.get(f"/api/v1/entities/{first}", headers=auth("cn_leader")).json
+    assert [c["id"] for c in rec["to_confirm"]] == [lead_id] and rec["complaints"] == []
+    url = f"/api/v1/entities/{second}/complaints/{lead_id}"
+    assert client.post(url, json={"about": True}, headers=auth("auditor")).status_code == 403
+    assert client.post(url, json={"about": "maybe"}, headers=auth("cn_leader")).status_code == 422
+    assert client.post(f"/api/v1/entities/{second}/complaints/999999", json={"about": True},
+                       headers=auth("cn_leader")).status_code == 404
+    assert client.post(url, json={"about": True}, headers=auth("cn_leader")).status_code == 200
+    rec = client.get(f"/api/v1/entities/{second}", headers=auth("cn_leader")).json
+    assert [(c["id"], c["matched"]) for c in rec["complaints"]] == [(lead_id, "confirmed")]
+    assert rec["entity"]["colour"] == "green"  # one complaint is not "repeated complaints"
+    assert client.get(f"/api/v1/entities/{first}", headers=auth("cn_leader")).json["to_confirm"] == []
