@@ -127,5 +127,33 @@ def deploy_draft(session: Session, draft_id: int, base_hash: str | None, by: str
     return results
 
 
+def from_upload(session: Session, file_name: str, data: bytes, by: str | None, forms_dir=None) -> ProcessDraft:
+    """A draft from an uploaded diagram (a foreign one too): its first executable process names the procedure; the
+    forms and document templates of forms/ come along so the designer can pick them; lanes are mapped in the editor.
+    Unreadable files are refused with the reason (nothing stored)."""
+    from engine.config import Settings
+    from engine.sources import _text, read_forms
+    from engine.validation.documents import local, parse_xml
+    from engine.validation.problems import Report
+    name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1] or "diagram.bpmn"
+    if not name.endswith(".bpmn"):
+        name += ".bpmn"
+    report = Report()
+    root = parse_xml(name, data, report)
+    procs = [n for n in (root.iter() if root is not None else []) if isinstance(n.tag, str) and local(n) == "process"]
+    if root is None or not procs:
+        zh = report.errors[0].zh if report.errors else "文件中没有流程（process）"
+        en = report.errors[0].en if report.errors else "the file contains no process"
+        raise ValidationFailed(en, {"file": [f"{zh} ({en})"]}, zh=f"无法导入 {name}：{zh}")
+    chosen = next((p for p in procs if p.get("isExecutable") == "true"), procs[0])
+    key = chosen.get("id") or ""
+    if not _KEY.match(key):
+        raise ValidationFailed("the process id cannot name a procedure", {"file": ["流程标识无效 (invalid process id)"]},
+                               zh=f"无法导入 {name}：流程标识 “{key}” 只能由字母、数字和下划线组成")
+    forms, documents = read_forms(forms_dir or Settings.from_env().forms_dir)
+    content = {"bpmn": {name: _text(data, name)}, "dmn": {}, "forms": forms, "documents": documents, "lane_map": {}}
+    return create(session, key, (chosen.get("name") or key)[:200], content, by)
+
+
 def version_of(session: Session, process_key: str, number: int) -> ProcessVersion:
     return deploy.get_version(session, process_key, number)

@@ -124,3 +124,36 @@ def test_retire_and_diff(client, designer, auth):
                           headers=auth("cn_officer1"))
     assert refused.status_code == 422 and "已停用" in refused.json["detail"]
     assert client.post("/api/v1/design/procedures/nope/retire", json={"note": "x"}, headers=designer).status_code == 404
+
+
+def _web_login(client, username):
+    import re
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"username": username, "password": "zhifa-demo", "csrf_token": csrf}).status_code == 302
+    page = client.get("/inbox").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_import_a_foreign_diagram_opens_a_draft_with_its_lanes_to_map(client, sessions):
+    import io
+    import re
+    csrf = _web_login(client, "designer")
+    xml = process("foreign_proc", [user_task("Task_clerk", "登记")], lane="Clerk")
+    r = client.post("/design/import", data={"csrf_token": csrf, "file": (io.BytesIO(xml.encode()), "foreign.bpmn")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    draft_id = int(re.search(r"/design/drafts/(\d+)", r.headers["Location"]).group(1))
+    with sessions() as session:
+        draft = session.get(ProcessDraft, draft_id)
+        assert draft.process_key == "foreign_proc" and list(draft.content["bpmn"]) == ["foreign.bpmn"]
+        assert draft.content["forms"] and draft.content["lane_map"] == {}   # the forms to pick from; lanes unmapped
+    editor = client.get(f"/design/drafts/{draft_id}").get_data(as_text=True)
+    assert 'id="lane-map"' in editor and "泳道与角色" in editor
+    before = count(sessions, ProcessDraft)
+    bad = client.post("/design/import", data={"csrf_token": csrf, "file": (io.BytesIO(b"<oops"), "x.bpmn")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "XML" in bad.get_data(as_text=True)
+    assert count(sessions, ProcessDraft) == before   # nothing stored
+    _web_login(client, "cn_officer1")
+    assert client.post("/design/import", data={"csrf_token": csrf}).status_code in (400, 404)

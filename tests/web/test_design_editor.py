@@ -113,7 +113,8 @@ def test_designer_changes_deadline_and_label_and_deploys(page, server, engine_se
     page.goto(server + f"/design/ordinary_procedure/diff?from={old_version}&to={old_version + 1}")
     page.wait_for_selector("#diff-canvas[data-ready='1']")
     elements = page.locator("#element-changes > li")
-    assert elements.count() == 1 and "立案呈批" in elements.inner_text() and "deadline" in elements.inner_text()
+    assert elements.count() == 1 and "立案呈批" in elements.inner_text() and "期限" in elements.inner_text()
+    assert "deadline" not in elements.inner_text()  # property names in words
     fields = page.locator("#field-changes > li")
     assert fields.count() == 1 and NEW_LABEL in fields.inner_text() and old_label in fields.inner_text()
     assert page.locator(f"g[data-element-id={TASK}].diff-changed").count() == 1

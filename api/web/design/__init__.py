@@ -42,6 +42,20 @@ def home():
                            states={k: _(v) for k, v in STATE_LABELS.items()})
 
 
+@bp.post("/import", endpoint="import_diagram")
+@designer_required
+def import_diagram():
+    """A draft from an uploaded .bpmn (foreign diagrams too: the editor then maps their lanes to roles)."""
+    upload = request.files.get("file")
+    data = upload.read(4_000_001) if upload else b""
+    if len(data) > 4_000_000:
+        from engine.errors import PayloadTooLarge
+        raise PayloadTooLarge("the diagram is larger than 4 MB", zh="流程图超过 4 MB")
+    draft = drafts.from_upload(db(), upload.filename if upload else "", data, actor().username)
+    commit()
+    return redirect(url_for("design.editor", draft_id=draft.id))
+
+
 @bp.post("/<key>/versions/<int(max=2147483647):version>/draft", endpoint="new_draft")
 @designer_required
 def new_draft(key, version):
@@ -102,7 +116,9 @@ def diff(key):
     old, new = deploy.get_version(db(), key, old_n), deploy.get_version(db(), key, new_n)
     result = versiondiff.compare(old.bundle or {"bpmn": {old.file_name: old.bpmn_xml}},
                                  new.bundle or {"bpmn": {new.file_name: new.bpmn_xml}})
+    from .labels import PROPERTY_LABELS
     return render_template("design/diff.html", proc=proc, old=old, new=new, diff=result,
+                           prop_labels={k: str(v) for k, v in PROPERTY_LABELS.items()},
                            colours={e["id"]: e["change"] for e in result["elements"]})
 
 
