@@ -33,8 +33,10 @@ def _source(value: str) -> tuple[str, int]:
               help="open tasks keep their title, form, templates and deadline (default: follow the target)")
 @click.option("--reason", default="命令行迁移（zhifa migrate）", show_default=True, help="recorded in every case's log")
 @click.option("--by", "username", default=None, help="the designer or administrator recorded as the actor")
-@click.option("--batch", type=int, default=200, show_default=True, help="case ids fetched per batch")
-def migrate(source, target, mapping, dry_run, numbers, keep_open_tasks, reason, username, batch):
+@click.option("--batch", type=click.IntRange(1, 5000), default=200, show_default=True, help="cases per batch")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="batches moved side by side, each on its own database connection")
+def migrate(source, target, mapping, dry_run, numbers, keep_open_tasks, reason, username, batch, workers):
     """Move running cases of PROCEDURE:VERSION to version --to: safe cases move, each under its case lock."""
     key, from_version = _source(source)
     factory = make_session_factory(make_engine(Settings.from_env().database_url))
@@ -76,7 +78,7 @@ def migrate(source, target, mapping, dry_run, numbers, keep_open_tasks, reason, 
         return
     with factory() as session:
         actor = actor if actor is SYSTEM else actor_for(session, session.get(User, actor.user_id))
-    results = migration.run_plan(factory, actor, plan_id, ids, batch=batch)
+    results = migration.run_plan(factory, actor, plan_id, ids, batch=batch, workers=workers)
     counts = {migration.MIGRATED: 0, migration.REFUSED: 0, migration.FAILED: 0}
     for r in results:
         counts[r.outcome] += 1

@@ -19,7 +19,7 @@ from engine.errors import Conflict, EngineError, NotFound
 from engine.events import EventLog
 from engine.migration import followup, snapshot
 from engine.migration.plan import check_may_migrate, comparison, versions
-from engine.migration.verdicts import done_elements, judge, running_case_ids
+from engine.migration.verdicts import done_elements, judge, judge_open, running_case_ids
 from engine.migration.words import SAFE, VERDICT_WORDS
 from engine.models import Case, CaseMigration, MigrationPlan
 from engine.org import SYSTEM, Actor
@@ -56,15 +56,18 @@ def migrate_case(session: Session, actor: Actor, plan: MigrationPlan, case_id: i
         zh = "案件不在办理中" if why == "not_running" else "案件不在本计划的源版本上（可能已迁移）"
         raise Refused(f"case {case.number}: {why.replace('_', ' ')}", zh=f"案件 {case.number}：{zh}", reasons=[])
     cmp = comparison(session, plan)
-    level, reasons = judge(bpmn_migrate.footprint(case.workflow_state), done_elements(session, [case.id])[case.id],
-                           cmp, plan.follow_target)
+    rows = followup.open_rows(session, case)
+    if cmp.same_shape:
+        level, reasons = judge_open([r.task_spec for r in rows], cmp, plan.follow_target)
+    else:
+        level, reasons = judge(bpmn_migrate.footprint(case.workflow_state),
+                               done_elements(session, [case.id])[case.id], cmp, plan.follow_target)
     if level != SAFE:
         first = next(r for r in reasons if r["level"] == level)
         raise Refused(f"case {case.number} is {VERDICT_WORDS[level][1]}: {first['en']}",
                       zh=f"案件 {case.number}{VERDICT_WORDS[level][0]}：{first['zh']}", reasons=reasons)
     source, target = versions(session, plan)
-    rows = followup.open_rows(session, case)
-    before = snapshot.take(session, case, rows)
+    before = snapshot.take(session, case, rows, workflow=not cmp.same_shape)
     actor_id = None if actor is SYSTEM else actor.user_id
     now = clock.now()
     if cmp.same_shape:    # only deadlines/labels differ: the stored workflow is valid on the target as it is

@@ -32,11 +32,13 @@ def _restore(obj, values: dict) -> None:
         setattr(obj, col.key, value)
 
 
-def take(session: Session, case: Case, tasks: list[HumanTask]) -> dict:
-    """``tasks``: the case's open task rows (already loaded by the caller)."""
+def take(session: Session, case: Case, tasks: list[HumanTask], workflow: bool = True) -> dict:
+    """``tasks``: the case's open task rows (already loaded by the caller). ``workflow=False``: the move keeps the
+    stored workflow and data as they are (deadlines and labels only), so they need no copy."""
     clocks = session.scalars(select(Clock).where(Clock.case_id == case.id))
     timers = session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.state == TimerState.WAITING))
-    return {"workflow_state": case.workflow_state, "data": case.data, "state": case.state,
+    return {"workflow_state": case.workflow_state if workflow else None, "data": case.data if workflow else None,
+            "state": case.state,
             "process_version_id": case.process_version_id,
             "tasks": [_row(t) for t in tasks], "clocks": [_row(c) for c in clocks], "timers": [_row(t) for t in timers],
             "created_tasks": []}
@@ -44,8 +46,9 @@ def take(session: Session, case: Case, tasks: list[HumanTask]) -> dict:
 
 def put_back(session: Session, case: Case, snap: dict) -> None:
     """Restore the case as ``snap`` recorded it (compare-and-set on the case row, like every step)."""
-    values = {"workflow_state": snap["workflow_state"], "data": snap["data"], "state": snap["state"],
-              "process_version_id": snap["process_version_id"], "version": case.version + 1}
+    values = {"state": snap["state"], "process_version_id": snap["process_version_id"], "version": case.version + 1}
+    if snap["workflow_state"] is not None:   # None: the move kept the workflow as it was
+        values.update(workflow_state=snap["workflow_state"], data=snap["data"])
     result = session.execute(update(Case).where(Case.id == case.id, Case.version == case.version)
                              .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:

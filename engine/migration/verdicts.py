@@ -91,6 +91,20 @@ def judge(reached: list[tuple[str, str]], done: set[str], cmp: bpmn_migrate.Comp
     return level, reasons
 
 
+def judge_open(open_specs: list[str], cmp: bpmn_migrate.Comparison, follow_target: bool = True
+               ) -> tuple[str, list[dict]]:
+    """The verdict when the plan only corrects deadlines and labels (``cmp.same_shape``): every case is safe (such
+    changes cannot alter what a case did, and its workflow stays as stored); the reasons name its open steps
+    that change. Read from the open task rows: no workflow or log is read."""
+    reasons = []
+    for element in sorted(set(open_specs)):
+        diff = cmp.get(element)
+        if diff is not None and diff.changes:
+            reasons.append(reason("open_changed" if follow_target else "open_kept", SAFE, element, diff.name,
+                                  changes=diff.changes))
+    return SAFE, reasons
+
+
 def done_elements(session: Session, case_ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {cid: set() for cid in case_ids}
     rows = session.execute(select(CaseEvent.case_id, CaseEvent.task_spec).where(
@@ -115,11 +129,22 @@ def dry_run(session: Session, plan: MigrationPlan, case_ids: list[int] | None = 
     out: list[CaseVerdict] = []
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        done = done_elements(session, chunk)
         titles: dict[int, list[str]] = {}
-        for case_id, title in session.execute(select(HumanTask.case_id, HumanTask.title).where(
-                HumanTask.case_id.in_(chunk), HumanTask.state.in_(TaskState.OPEN)).order_by(HumanTask.created_at)):
+        specs: dict[int, list[str]] = {}
+        for case_id, title, spec in session.execute(select(HumanTask.case_id, HumanTask.title, HumanTask.task_spec)
+                                                    .where(HumanTask.case_id.in_(chunk),
+                                                           HumanTask.state.in_(TaskState.OPEN))
+                                                    .order_by(HumanTask.created_at)):
             titles.setdefault(case_id, []).append(title)
+            specs.setdefault(case_id, []).append(spec)
+        if cmp.same_shape:   # deadlines and labels only: no workflow and no log needs reading
+            rows = session.execute(select(Case.id, Case.number, Case.title, Case.unit_id).where(Case.id.in_(chunk))
+                                   .order_by(Case.id))
+            for case_id, number, title, unit_id in rows:
+                level, reasons = judge_open(specs.get(case_id, []), cmp, plan.follow_target)
+                out.append(CaseVerdict(case_id, number, title, unit_id, level, reasons, titles.get(case_id, [])))
+            continue
+        done = done_elements(session, chunk)
         rows = session.execute(select(Case.id, Case.number, Case.title, Case.unit_id, Case.workflow_state)
                                .where(Case.id.in_(chunk)).order_by(Case.id))
         for case_id, number, title, unit_id, state in rows:
