@@ -73,14 +73,15 @@ USERS = [
     ("qs_officer1", "青山执法队员 邹凯", [("qingshan", "officer")]),
     ("qs_officer2", "青山执法队员 喻晓", [("qingshan", "officer")]),
 ]
-for _agency, _short in (("agency_market", "market"), ("agency_eco", "eco"), ("agency_safety", "safety"),
-                        ("agency_fire", "fire"), ("agency_health", "health")):
+for _agency, _short, _zh in (("agency_market", "market", "市场监管"), ("agency_eco", "eco", "生态环境"),
+                             ("agency_safety", "safety", "应急管理"), ("agency_fire", "fire", "消防救援"),
+                             ("agency_health", "health", "卫生健康")):
     USERS += [
-        (f"{_short}_inspector1", f"{_short} 检查员甲", [(_agency, "inspector"), (_agency, "officer")]),
-        (f"{_short}_inspector2", f"{_short} 检查员乙", [(_agency, "inspector"), (_agency, "officer")]),
-        (f"{_short}_leader", f"{_short} 科室负责人", [(_agency, "squad_leader"), (_agency, "case_reviewer")]),
-        (f"{_short}_head", f"{_short} 局长", [(_agency, "agency_head")]),
-        (f"{_short}_deputy", f"{_short} 副局长", [(_agency, "deputy_head")]),
+        (f"{_short}_inspector1", f"{_zh}检查员 甲", [(_agency, "inspector"), (_agency, "officer")]),
+        (f"{_short}_inspector2", f"{_zh}检查员 乙", [(_agency, "inspector"), (_agency, "officer")]),
+        (f"{_short}_leader", f"{_zh}科室负责人", [(_agency, "squad_leader"), (_agency, "case_reviewer")]),
+        (f"{_short}_head", f"{_zh}局长", [(_agency, "agency_head")]),
+        (f"{_short}_deputy", f"{_zh}副局长", [(_agency, "deputy_head")]),
     ]
 
 
