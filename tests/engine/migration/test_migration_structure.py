@@ -34,7 +34,7 @@ def test_a_case_inside_a_call_activity_moves_with_the_called_procedure(sessions,
     assert verdict_of(sessions, case_id).intact, verdict_of(sessions, case_id)
     # ordinary.bpmn changed (escalated_procedure gets version 2 too): a longer deadline, and a setting the
     # workflow holds (the task's context), so the called workflow itself is moved by SpiffWorkflow's diff
-    deploy_edited(sessions, lambda n, x: longer_approval(n, x).replace(CONTEXT, CONTEXT.replace('" />', ',place" />')))
+    deploy_edited(sessions, with_context)
     plan_id = plan(sessions, key="escalated_procedure")
     assert verdicts(sessions, plan_id)[case_id].level == migration.SAFE
     assert run(sessions, plan_id)[case_id].outcome == migration.MIGRATED
@@ -114,11 +114,16 @@ def test_open_tasks_can_keep_their_own_form_and_deadline(sessions, actor, deploy
     assert verdict_of(sessions, case_id).intact
 
 
-def test_a_move_racing_a_completion_loses_nothing_and_doubles_nothing(sessions, actor, deployed, backend):
+def with_context(name, xml):
+    return longer_approval(name, xml).replace(CONTEXT, CONTEXT.replace('" />', ',place" />'))
+
+
+@pytest.mark.parametrize("edit", [longer_approval, with_context], ids=["deadline-only", "workflow-moved"])
+def test_a_move_racing_a_completion_loses_nothing_and_doubles_nothing(sessions, actor, deployed, backend, edit):
     if backend != "postgresql":
         pytest.skip("row locks race for real on PostgreSQL (SQLite serialises whole transactions)")
     cases = [at_approval(sessions, actor) for _ in range(4)]
-    deploy_edited(sessions, longer_approval)
+    deploy_edited(sessions, edit)
     plan_id = plan(sessions)
     leader = actor("cn_leader")
     for case_id in cases:
