@@ -77,8 +77,8 @@ def test_every_engine_error_has_a_chinese_text():
                                                               None)
         if isinstance(errors, (ast.Dict, ast.DictComp)) and "errors_zh" not in keywords:
             node = errors if isinstance(errors, ast.Dict) else ast.Dict(keys=[], values=[errors.value])
-            for message in _field_messages(node):
-                if not CJK.search(message):
+            for message in _field_messages(node):  # literal words in English only (placeholders may hold both)
+                if re.search(r"[A-Za-z]{2}", message) and not CJK.search(message):
                     problems.append(f"{rel}:{call.lineno}: field message {message!r} has no Chinese text")
     assert found > 150, "the walk found too few raise sites: is it still looking at engine/?"
     assert not problems, "\n".join(problems)
