@@ -23,7 +23,8 @@ def test_every_write_operation_is_403_for_auditors(client, auth, start, sessions
     task_id = case["tasks"][0]["id"]
     spec = client.get("/api/openapi.json").json
     values = {"case_id": case["id"], "task_id": task_id, "id": 1, "key": "api_review", "version": 1, "n": 1,
-              "clock_id": 1, "notification_id": 1, "day": "2027-02-10", "year": 2027}
+              "clock_id": 1, "notification_id": 1, "day": "2027-02-10", "year": 2027,
+              "step": "urge"}
     before = counts(sessions)
     tried = []
     for path, ops in spec["paths"].items():
