@@ -32,6 +32,15 @@ def _period() -> tuple[date, date, str | None]:
     return start, end, None
 
 
+def _scoped_report():
+    """The period and units the request asks for (within the actor's scope) and the report over them."""
+    start, end, bad = _period()
+    units = scope.units_in_scope(db(), actor())
+    chosen = [u for u in request.args.getlist("unit") if u in {x.id for x in units}]
+    shown = [u for u in units if not chosen or u.id in chosen]
+    return start, end, bad, units, chosen, shown, figures.report(db(), [u.id for u in shown], start, end)
+
+
 def _processes() -> list[tuple[str, str]]:
     hidden = {settings().colour_process}
     keys = sorted({k for k in db().scalars(select(ProcessVersion.process_key)) if k not in hidden})
@@ -41,12 +50,7 @@ def _processes() -> list[tuple[str, str]]:
 @bp.get("/performance", endpoint="performance")
 @login_required
 def performance_page():
-    me = actor()
-    start, end, bad = _period()
-    units = scope.units_in_scope(db(), me)
-    chosen = [u for u in request.args.getlist("unit") if u in {x.id for x in units}]
-    shown = [u for u in units if not chosen or u.id in chosen]
-    report = figures.report(db(), [u.id for u in shown], start, end)
+    start, end, bad, units, chosen, shown, report = _scoped_report()
     names = {u.id: present.unit_name(u.id) for u in units}
     processes = _processes()
     process = request.args.get("process")
@@ -76,12 +80,7 @@ def diagram(process):
 @bp.get("/performance/export.xlsx", endpoint="performance_export")
 @login_required
 def export_xlsx():
-    me = actor()
-    start, end, _bad = _period()
-    units = scope.units_in_scope(db(), me)
-    chosen = [u for u in request.args.getlist("unit") if u in {x.id for x in units}]
-    shown = [u for u in units if not chosen or u.id in chosen]
-    report = figures.report(db(), [u.id for u in shown], start, end)
+    start, end, _bad, _units, _chosen, shown, report = _scoped_report()
     data = export.workbook(report, {u.id: u.name for u in shown})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="performance-{start}-{end}.xlsx"'})
