@@ -129,22 +129,30 @@ def supervisors(session: Session, unit_id: str) -> list[User]:
 
 def notify(session: Session, users, *, kind: str, case: Case, clk: Clock | None, body: str, data: dict,
            key: str, now: datetime) -> list[Notification]:
-    """One notification per distinct user (skipping users who already have ``key``), plus outbox rows: one
-    look-up of the users who already have it and one flush, however many recipients."""
+    """Notify ``users`` about a case (and one of its clocks): see :func:`write`."""
     title = f"{TITLES.get(kind, '')}{case.number} {clk.label if clk else ''}".strip()
-    distinct = list({u.id: u for u in users if u is not None}.values())
+    return write(session, users, kind=kind, title=title, body=body, data=dict(data, case_number=case.number),
+                 key=key, now=now, refs={"case_id": case.id}, clock_id=clk.id if clk else None)
+
+
+def write(session: Session, users, *, kind: str, title: str, body: str, data: dict, key: str, now: datetime,
+          refs: dict, clock_id: int | None = None) -> list[Notification]:
+    """One notification per distinct active user (skipping users who already have ``key``), plus outbox rows:
+    one look-up of the users who already have it and one flush, however many recipients. ``refs`` names what
+    the notification is about (``case_id`` or ``lead_id``) in the outbox payload; a ``case_id`` also links it."""
+    distinct = list({u.id: u for u in users if u is not None and u.active}.values())
     if not distinct:
         return []
     have = set(session.scalars(select(Notification.user_id).where(
         Notification.user_id.in_([u.id for u in distinct]), Notification.dedupe_key == key)))
     fresh = [u for u in distinct if u.id not in have]
-    created = [Notification(user_id=u.id, case_id=case.id, clock_id=clk.id if clk else None, kind=kind, title=title,
-                            body=body, data=dict(data, case_number=case.number), dedupe_key=key, created_at=now)
+    created = [Notification(user_id=u.id, case_id=refs.get("case_id"), clock_id=clock_id, kind=kind, title=title,
+                            body=body, data=data, dedupe_key=key, created_at=now)
                for u in fresh]
     session.add_all(created)
     session.flush()
     session.add_all([OutboxMessage(notification_id=note.id, channel=channel, user_id=u.id, created_at=now, attempts=0,
-                                   payload={"title": title, "body": body, "kind": kind, "case_id": case.id,
+                                   payload={"title": title, "body": body, "kind": kind, **refs,
                                             "username": u.username})
                      for note, u in zip(created, fresh) for channel in settings().notify_channels])
     return created

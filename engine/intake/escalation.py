@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from engine import clock as wall
 from engine.deadlines import notifications as notes
 from engine.deadlines.calendar import Calendar, local_date
-from engine.deadlines.config import settings
 from engine.deadlines.escalation import BODIES, LEVEL, STEPS
 from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.intake import history
-from engine.models import Lead, Notification, OutboxMessage, Unit
+from engine.models import Lead, Notification, Unit
 from engine.org import Actor
 from engine.statuses import Role
 
@@ -51,26 +50,10 @@ def recipients(session: Session, step: str, lead: Lead) -> list:
 
 def notify(session: Session, users, *, kind: str, lead: Lead, body: str, data: dict, key: str,
            now: datetime) -> list[Notification]:
-    """One notification per distinct user (skipping users who already have ``key``), plus outbox rows."""
-    created, seen = [], set()
-    title = f"{notes.TITLES.get(kind, '')}{label(lead)}"
-    for user in users:
-        if user is None or user.id in seen or not user.active:
-            continue
-        seen.add(user.id)
-        if session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                        Notification.dedupe_key == key)) is not None:
-            continue
-        note = Notification(user_id=user.id, kind=kind, title=title, body=body,
-                            data=dict(data, lead_id=lead.id, lead_number=lead.number), dedupe_key=key, created_at=now)
-        session.add(note)
-        session.flush()
-        for channel in settings().notify_channels:
-            session.add(OutboxMessage(notification_id=note.id, channel=channel, user_id=user.id, created_at=now,
-                                      attempts=0, payload={"title": title, "body": body, "kind": kind,
-                                                           "lead_id": lead.id, "username": user.username}))
-        created.append(note)
-    return created
+    """Notify ``users`` about a lead's clock (engine.deadlines.notifications.write)."""
+    return notes.write(session, users, kind=kind, title=f"{notes.TITLES.get(kind, '')}{label(lead)}", body=body,
+                       data=dict(data, lead_id=lead.id, lead_number=lead.number), key=key, now=now,
+                       refs={"lead_id": lead.id})
 
 
 def on_colour(lead: Lead, new: str, cal: Calendar, today: date) -> None:
