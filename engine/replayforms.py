@@ -84,16 +84,17 @@ class VersionForms:
         self.session, self.default = session, default_version_id
         self._versions: dict[int, ProcessVersion | None] = {}
 
-    def version(self, ev) -> ProcessVersion | None:
-        vid = getattr(ev, "process_version_id", None) or self.default
+    def version(self, ev, version_id: int | None = None) -> ProcessVersion | None:
+        vid = version_id or getattr(ev, "process_version_id", None) or self.default
         if vid not in self._versions:
             self._versions[vid] = self.session.get(ProcessVersion, vid)
         return self._versions[vid]
 
-    def check(self, ev, form_key: str | None, task_name: str | None, props: dict, submission: dict
-              ) -> FormMismatch | None:
-        """None when the submission fits (or there is nothing to check it against)."""
-        version = self.version(ev)
+    def check(self, ev, form_key: str | None, task_name: str | None, props: dict, submission: dict,
+              version_id: int | None = None) -> FormMismatch | None:
+        """None when the submission fits (or there is nothing to check it against). ``version_id``: the version a
+        task was kept on across a migration (its form stayed that version's), instead of the step's."""
+        version = self.version(ev, version_id)
         if version is None or version.bundle is None or not form_key:
             return None
         found = bundles.version_forms(version) or {}
