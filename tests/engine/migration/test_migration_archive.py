@@ -8,7 +8,7 @@ import json
 import zipfile
 from datetime import datetime
 
-from engine.archive import bundle, record
+from engine.archive import bundle, pdf, record
 from engine.archive.verify import verify_archive
 from engine.events import GENESIS, event_hash
 from engine.models import Case
@@ -60,6 +60,7 @@ def test_a_moved_case_verifies_offline_on_each_version(sessions, actor, deployed
     path = tmp_path / "moved.zip"
     rec = export(sessions, case_id, path)
     assert [o["version"]["version"] for o in rec.others] == [1]
+    assert "曾迁移，也在第 1 版上办理过" in pdf.html(rec)          # the cover says so for people
     items = members(path)
     assert {"process/versions/v1/version.json", "process/versions/v1/spec.json",
             "process/versions/v1/ordinary.bpmn"} <= set(items)
