@@ -88,6 +88,15 @@ def test_designer_moves_a_running_case_and_reverts_it(page, server, engine_sessi
     shot(page, "migration-04-run-done-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("a.lang").click()                     # English, complete
+    page.wait_for_selector("html[lang=en]")
+    status = page.locator(".run-status").inner_text()
+    assert "Done" in status and "1 of 1 cases dealt with (100%)" in status and "Moved cases" in status
+    assert "Started by" in page.locator("dl.plan-facts").inner_text()
+    assert not re.search(r"[\u4e00-\u9fff]", page.locator(".run-status").inner_text())
+    shot(page, "migration-04b-run-done-en")
+    page.locator("a.lang").click()
+    page.wait_for_selector("html[lang=zh-CN]")
     moved.locator("button.revert").click()
     page.wait_for_selector(".flash")
     assert "已撤销" in page.locator(".flash").first.inner_text()

@@ -172,7 +172,8 @@ def change_text(c: dict) -> str:
     if c.get("what") == "deadline":
         due = _("(due %(old)s → %(new)s)", old=_day(c.get("due_before")), new=_day(c.get("due_after"))) \
             if c.get("due_after") else ""
-        return f"{c.get('task')}：{_('deadline')} {_limit(c.get('before'))} → {_limit(c.get('after'))}{due}"
+        gap = " " if due and current_language() == "en" else ""
+        return f"{c.get('task')}：{_('deadline')} {_limit(c.get('before'))} → {_limit(c.get('after'))}{gap}{due}"
     words = {"element": _("corresponding step of the new version"), "form": _("form of the new version"),
              "role": _("handled by another role"), "title": f"{c.get('before')} → {c.get('after')}"}
     return f"{c.get('task')}：{words.get(c.get('what'), '')}"
