@@ -45,12 +45,14 @@ MAX_RESUMES = 5         # a run that keeps dying is stopped with its reason inst
 class RunSettings:
     chunk: int = 100          # cases between two progress writes
     stale: float = 60.0       # seconds without a heartbeat before a run counts as interrupted
+    workers: int = 1          # batches of a chunk moved side by side (each on its own connection)
 
     @classmethod
     def from_env(cls) -> "RunSettings":
         env = os.environ
         return cls(chunk=max(1, int(env.get("ZHIFA_MIGRATION_CHUNK", cls.chunk))),
-                   stale=float(env.get("ZHIFA_MIGRATION_STALE_SECONDS", cls.stale)))
+                   stale=float(env.get("ZHIFA_MIGRATION_STALE_SECONDS", cls.stale)),
+                   workers=max(1, int(env.get("ZHIFA_MIGRATION_WORKERS", cls.workers))))
 
 
 def _aware(at: datetime | None) -> datetime | None:
@@ -159,7 +161,8 @@ def _work(factory: sessionmaker, run_id: int, token: str, settings: RunSettings)
         part = ids[position:position + settings.chunk]
         already = _already_moved(factory, plan_id, part, started, actor)
         rest = [case_id for case_id in part if case_id not in already]
-        outcomes = run_plan(factory, actor, plan_id, rest, batch=len(rest), workers=1) if rest else []
+        batch = max(1, -(-len(rest) // settings.workers))
+        outcomes = run_plan(factory, actor, plan_id, rest, batch=batch, workers=settings.workers) if rest else []
         position += len(part)
         if not _progress(factory, run_id, token, position, already, outcomes):
             return None      # another executor took the run over (this one was thought stopped)
