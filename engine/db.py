@@ -1,13 +1,20 @@
 """Database engine, sessions and the single place where a command's transaction commits."""
 from __future__ import annotations
 
+import select
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, create_engine, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+try:
+    from psycopg.pq import ConnStatus
+    _CONNECTION_OK = ConnStatus.OK
+except ImportError:  # pragma: no cover — SQLite-only installs
+    _CONNECTION_OK = 0
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -49,7 +56,29 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return eng
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    eng = create_engine(url, **kwargs)
+    event.listen(eng, "checkout", _check_alive)
+    return eng
+
+
+def _check_alive(dbapi_conn, _record, _proxy) -> None:
+    """A pooled PostgreSQL connection is checked before use without a round trip (``pool_pre_ping`` costs one
+    per request): an idle connection has nothing to read unless the server closed it or is closing it (a
+    restart, ``pg_terminate_backend``, an idle timeout all send a FATAL message or end the stream). Then the
+    pool drops it and connects afresh (SQLAlchemy retries on ``DisconnectionError``)."""
+    pgconn = getattr(dbapi_conn, "pgconn", None)
+    if pgconn is None:
+        return
+    if pgconn.status != _CONNECTION_OK:
+        raise exc.DisconnectionError("the connection is closed")
+    try:
+        poller = select.poll()   # poll, not select: no limit on the descriptor's number
+        poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+        readable = poller.poll(0)
+    except (OSError, ValueError):
+        raise exc.DisconnectionError("the connection's socket is gone") from None
+    if readable:
+        raise exc.DisconnectionError("the server closed the connection or sent something unasked")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,13 +6,12 @@ mirrors ready user tasks into ``human_tasks``, waiting timers into ``timers``, a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine import bpmn, clock, versions
+from engine import bpmn, clock, stepwrite, versions
 from engine.deadlines.clocks import sync_clocks
 from engine.entities import colours as entity_colours
 from engine.errors import Conflict, NotFound, WorkflowFailed
@@ -101,8 +100,7 @@ def save(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, r
     values = {"workflow_state": state, "data": data, "version": case.version + 1}
     if instance.completed and case.state == CaseState.RUNNING:
         values.update(state=CaseState.COMPLETED, closed_at=now)
-    result = session.execute(_case_update(tuple(values)), dict(values, case_id=case.id, old_version=case.version))
-    if result.rowcount != 1:
+    if not stepwrite.write(session, case, values):  # events, task rows and this UPDATE: one round trip
         raise Conflict(f"case {case.number} was changed by someone else; reload and try again",
                        zh=f"案件 {case.number} 已被他人更新，请刷新后重试")
     for key, value in values.items():
@@ -127,13 +125,6 @@ def open_tasks_and_last_event(session: Session, case: Case) -> tuple[dict[str, H
     case has no open task: then the log reads it itself.)"""
     rows = session.execute(_OPEN_TASKS_AND_LAST_EVENT, {"case_id": case.id}).all()
     return {task.id: task for task, _seq, _hash in rows}, ((rows[0][1], rows[0][2]) if rows else None)
-
-
-@lru_cache(maxsize=8)
-def _case_update(columns: tuple[str, ...]):
-    """The compare-and-set UPDATE of the case row, built once per set of columns."""
-    return (update(Case).where(Case.id == bindparam("case_id"), Case.version == bindparam("old_version"))
-            .values({c: bindparam(c) for c in columns}).execution_options(synchronize_session=False))
 
 
 def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: EventLog, now,

@@ -182,3 +182,29 @@ def test_ten_officers_registering_the_same_party_make_one_party(app, client, aut
         w.join(timeout=300)
     assert sorted(r.status_code for r in results) == [201] * 10, [r.json for r in results if r.status_code != 201]
     assert count(sessions, Party) == 1 and count(sessions, Case) == 10 and count(sessions, CaseParty) == 10
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_without_an_error(app, client, auth, start, backend,
+                                                                          database_url):
+    """The pool checks a connection before use without a round trip (engine.db._check_alive): one the server
+    closed while it sat in the pool (a restart, pg_terminate_backend) is dropped and the request still works."""
+    if backend != "postgresql":
+        pytest.skip("pg_terminate_backend needs PostgreSQL")
+    h = auth("cn_officer1")
+    assert client.get("/api/v1/me", headers=h).status_code == 200
+    eng = app.extensions["zhifa.db"].kw["bind"]
+    with eng.connect() as conn:   # the pooled connection the next request will get
+        pid = conn.connection.dbapi_connection.info.backend_pid
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(100):
+            if admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    time.sleep(0.1)   # the FATAL message reaches the idle socket
+    for _ in range(3):
+        r = client.get("/api/v1/me", headers=h)
+        assert r.status_code == 200, r.data
+    with eng.connect() as conn:
+        assert conn.connection.dbapi_connection.info.backend_pid != pid

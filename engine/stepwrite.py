@@ -1,0 +1,126 @@
+"""A step's writes in one round trip: its events, its task rows and the case row's compare-and-set UPDATE.
+
+``runtime.save`` ends every engine step with these writes. Through the ORM they were four to six round trips
+(the events' INSERT, each changed task's UPDATE, the new tasks' INSERT, the case UPDATE), each a wait for the
+server while the case row stays locked. On PostgreSQL they now go out as **one statement**: the events and the
+task rows as data-modifying CTEs of the case row's UPDATE. PostgreSQL runs every such CTE exactly once whatever
+the main statement returns, and the UPDATE's row count is still the compare-and-set: 0 rows means someone else
+changed the case, the command raises, and its transaction (CTEs included) rolls back. Elsewhere (SQLite, in
+process) the same statements run one after the other.
+
+The task rows written here stay the session's objects, as loaded: new ones become persistent without an ORM
+INSERT, changed ones have their changes marked as written, so nothing is written twice and nothing reloads.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.events import take_pending
+from engine.models import Case, CaseEvent, HumanTask
+
+_TASKS = HumanTask.__table__
+_COLUMNS = [c.key for c in _TASKS.columns]
+
+
+def _task_changes(session: Session) -> tuple[list[HumanTask], list[tuple[HumanTask, dict]]]:
+    """The session's new task rows, and its changed ones with their changed columns."""
+    new = [obj for obj in session.new if isinstance(obj, HumanTask)]
+    changed = []
+    for obj in session.dirty:
+        if not isinstance(obj, HumanTask):
+            continue
+        attrs = inspect(obj).attrs
+        values = {key: attrs[key].value for key in _COLUMNS if attrs[key].history.added}
+        if values:
+            changed.append((obj, values))
+    return new, changed
+
+
+def _new_row(obj: HumanTask) -> dict:
+    row = {}
+    for column in _TASKS.columns:
+        value = obj.__dict__.get(column.key)
+        if value is None and column.default is not None and column.default.is_scalar is False:
+            value = column.default.arg(None)    # e.g. ``default=dict``
+        row[column.key] = value
+    return row
+
+
+def write(session: Session, case: Case, values: dict) -> bool:
+    """Write the session's pending events and task rows and ``values`` on the case row if its version is still
+    ``case.version``. False when the compare-and-set failed (nothing of this is then kept by the caller)."""
+    events = take_pending(session)
+    new, changed = _task_changes(session)
+    new_rows = [_new_row(obj) for obj in new]
+    for obj, row in zip(new, new_rows):           # persistent as written, without an ORM INSERT
+        session.expunge(obj)
+        for key, value in row.items():
+            set_committed_value(obj, key, value)
+        make_transient_to_detached(obj)
+        session.add(obj)
+    for obj, cols in changed:
+        for key, value in cols.items():
+            set_committed_value(obj, key, value)
+    session.flush()   # whatever else the step changed through the ORM (timers, clocks, documents ...)
+    conn = session.connection()
+    params = {f"c_{key}": value for key, value in values.items()}
+    params.update(k_case=case.id, k_version=case.version)  # names no column has (see _case_update)
+    for i, row in enumerate(events):
+        params.update({f"e{i}_{key}": value for key, value in row.items()})
+    for i, (obj, cols) in enumerate(changed):
+        params[f"u{i}_id"] = obj.id
+        params.update({f"u{i}_{key}": value for key, value in cols.items()})
+    for i, row in enumerate(new_rows):
+        params.update({f"n{i}_{key}": value for key, value in row.items()})
+    shape = (tuple(values), len(events), tuple(tuple(cols) for _obj, cols in changed), len(new_rows))
+    if conn.dialect.name == "postgresql":
+        ok = conn.execute(_one_statement(shape), params).rowcount == 1
+    else:
+        for part in _parts(shape):
+            conn.execute(part, params)
+        ok = conn.execute(_case_update(shape[0]), params).rowcount == 1
+    if not ok:
+        for obj in new:
+            session.expunge(obj)   # never written: the caller's rollback must not leave them in the session
+    return ok
+
+
+# Statements by shape (which case columns, how many events, which task columns changed, how many new tasks),
+# built once with named parameters: building and compiling them cost more than running them.
+
+_EVENT_COLUMNS = [c.key for c in CaseEvent.__table__.columns if c.key != "id"]
+
+
+@lru_cache(maxsize=256)
+def _case_update(columns: tuple[str, ...]):
+    # parameter names match no column of any table written here: an UPDATE given a parameter named like one of
+    # its table's columns would SET that column too
+    table = Case.__table__
+    return (update(table).where(table.c.id == bindparam("k_case"), table.c.version == bindparam("k_version"))
+            .values({c: bindparam(f"c_{c}", type_=table.c[c].type) for c in columns}))
+
+
+@lru_cache(maxsize=256)
+def _parts(shape) -> tuple:
+    _columns, n_events, changed, n_new = shape
+    parts = []
+    events = CaseEvent.__table__   # one single-row INSERT per row: SQLAlchemy caches those, not multi-row ones
+    parts += [insert(events).values({c: bindparam(f"e{i}_{c}", type_=events.c[c].type) for c in _EVENT_COLUMNS})
+              for i in range(n_events)]
+    parts += [update(_TASKS).where(_TASKS.c.id == bindparam(f"u{i}_id", type_=_TASKS.c.id.type))
+              .values({c: bindparam(f"u{i}_{c}", type_=_TASKS.c[c].type) for c in cols})
+              for i, cols in enumerate(changed)]
+    parts += [insert(_TASKS).values({c: bindparam(f"n{i}_{c}", type_=_TASKS.c[c].type) for c in _COLUMNS})
+              for i in range(n_new)]
+    return tuple(parts)
+
+
+@lru_cache(maxsize=256)
+def _one_statement(shape):
+    parts = _parts(shape)
+    statement = _case_update(shape[0])
+    return statement.add_cte(*(part.cte(f"w{i}") for i, part in enumerate(parts))) if parts else statement
