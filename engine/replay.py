@@ -86,6 +86,9 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
     """
     steps: list[ReplayStep] = []
     ready_item: dict[str, object] = {}  # task id → multi-instance item, from task_ready events
+    ready_spec: dict[str, str] = {}     # recorded task id → its element when it became ready
+    closed: set[str] = set()            # recorded task ids completed or cancelled
+    pins: dict[str, tuple] = {}         # recorded task id → (form key, version id): kept on its form by a move
     id_map: dict[str, str] = {}         # recorded task id → replayed task id
     saved = clock._frozen, clock._offset
     instance, ev = None, None
@@ -105,6 +108,10 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 records = instance.run()
             elif ev.type == EventType.TASK_READY:
                 ready_item[ev.task_id] = (ev.data.get("context") or {}).get("item")
+                ready_spec[ev.task_id] = ev.task_spec
+                continue
+            elif ev.type == EventType.TASK_CANCELLED:
+                closed.add(ev.task_id)
                 continue
             elif ev.type == EventType.TASK_COMPLETED and instance is not None:
                 view = _match(instance, ev.task_spec, ready_item.get(ev.task_id), id_map)
@@ -112,10 +119,12 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                     return _result(case_id, altered, False, f"event {ev.seq}: no ready task {ev.task_spec}",
                                    steps, failed=(ev.seq, "step"))
                 submission = (ev.data or {}).get("data") or {}
-                mismatch = forms and forms.check(ev, view.properties.get("formKey"), view.title, view.properties,
-                                                 submission)
+                form_key, form_version = pins.get(ev.task_id) or (view.properties.get("formKey"), None)
+                mismatch = forms and forms.check(ev, form_key, view.title, view.properties, submission,
+                                                 version_id=form_version)
                 if mismatch:
                     return _mismatch(case_id, altered, steps, mismatch)
+                closed.add(ev.task_id)
                 target = id_map[ev.task_id] = view.id
                 instance.complete(target, submission)
                 records = instance.run()
@@ -125,7 +134,8 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 if specs_at is None:
                     return _result(case_id, altered, False, f"event {ev.seq}: the case moved to another version",
                                    steps, failed=(ev.seq, "spec"))
-                before_move[ev.seq] = (specs, instance.dump())
+                before_move[ev.seq] = (specs, instance.dump(), dict(pins))
+                _pin(pins, instance, ev.data, {t: ready_spec[t] for t in ready_spec if t not in closed}, ready_item)
                 specs = specs_at(ev.data["to_version_id"])
                 if ev.data.get("workflow") == "kept":   # the stored workflow was valid on the target as it was
                     instance, records = bpmn.Instance.load(specs, instance.dump()), []
@@ -135,8 +145,8 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
                 if ev.data.get("migration_seq") not in before_move:
                     return _result(case_id, altered, False, f"event {ev.seq}: reverts no recorded migration",
                                    steps, failed=(ev.seq, "step"))
-                specs, state = before_move[ev.data["migration_seq"]]
-                instance, records = bpmn.Instance.load(specs, state), []
+                specs, state, kept = before_move[ev.data["migration_seq"]]
+                instance, records, pins = bpmn.Instance.load(specs, state), [], dict(kept)
             else:
                 continue
             steps.append(ReplayStep(ev.seq, ev.type, ev.task_spec,
@@ -167,6 +177,26 @@ def replay_log(specs, history, case_id: int, stored_data: dict, stored_completed
         result = _result(case_id, altered, True, "replay reproduces the stored case", steps)
     result.open_tasks = open_now
     return result
+
+
+def _pin(pins: dict, instance: bpmn.Instance, move: dict, open_recorded: dict, ready_item: dict) -> None:
+    """A move's effect on the open tasks' forms (engine/migration/followup.py), read from its hash-chained event:
+    with ``follow_target`` false every open task keeps the form it had (its element's form key on the version it
+    was pinned to, the earlier pin winning); otherwise they all take the target's."""
+    if move.get("follow_target", True):
+        for task_id in open_recorded:
+            pins.pop(task_id, None)
+        return
+    used: set[str] = set()
+    views = instance.ready_user_tasks()
+    for task_id, spec in open_recorded.items():
+        item = ready_item.get(task_id)
+        view = next((v for v in views if v.spec == spec and v.id not in used
+                     and (item is None or v.multi_instance_item == item)), None)
+        if view is None:
+            continue
+        used.add(view.id)
+        pins.setdefault(task_id, (view.properties.get("formKey"), move.get("from_version_id")))
 
 
 def diff(replayed: dict, stored: dict) -> dict:

@@ -80,34 +80,41 @@ def _engine_added(props: dict) -> set[str]:
 class VersionForms:
     """Looks up, per recorded event, the forms of the version in force at that step (cached per version)."""
 
-    def __init__(self, session: Session, default_version_id: int):
+    def __init__(self, session: Session | None, default_version_id: int | None):
         self.session, self.default = session, default_version_id
-        self._versions: dict[int, ProcessVersion | None] = {}
+        self._versions: dict[int, tuple | None] = {}
 
-    def version(self, ev) -> ProcessVersion | None:
-        vid = getattr(ev, "process_version_id", None) or self.default
+    def lookup(self, version_id: int) -> tuple[int, dict | None, dict] | None:
+        """(version number, its bundle's parsed forms — None before bundles, properties), or None if unknown."""
+        version = self.session.get(ProcessVersion, version_id)
+        if version is None:
+            return None
+        return version.version, bundles.version_forms(version), version.properties or {}
+
+    def _info(self, ev, version_id: int | None = None):
+        vid = version_id or getattr(ev, "process_version_id", None) or self.default
         if vid not in self._versions:
-            self._versions[vid] = self.session.get(ProcessVersion, vid)
+            self._versions[vid] = self.lookup(vid)
         return self._versions[vid]
 
-    def check(self, ev, form_key: str | None, task_name: str | None, props: dict, submission: dict
-              ) -> FormMismatch | None:
-        """None when the submission fits (or there is nothing to check it against)."""
-        version = self.version(ev)
-        if version is None or version.bundle is None or not form_key:
+    def check(self, ev, form_key: str | None, task_name: str | None, props: dict, submission: dict,
+              version_id: int | None = None) -> FormMismatch | None:
+        """None when the submission fits (or there is nothing to check it against). ``version_id``: the version a
+        task was kept on across a migration (its form stayed that version's), instead of the step's."""
+        info = self._info(ev, version_id)
+        if info is None or info[1] is None or not form_key:
             return None
-        found = bundles.version_forms(version) or {}
+        number, found, _props = info
         if form_key not in found:
-            return FormMismatch(ev.seq, ev.task_spec, task_name, form_key, version.version)
+            return FormMismatch(ev.seq, ev.task_spec, task_name, form_key, number)
         form = found[form_key]
         data = {k: v for k, v in (submission or {}).items() if k not in _engine_added(props)}
         try:
             forms.validate_submission(form_key, data, form=form)
         except ValidationFailed as exc:
-            return FormMismatch(ev.seq, ev.task_spec, task_name, form_key, version.version, dict(exc.errors),
-                                _labels(form))
+            return FormMismatch(ev.seq, ev.task_spec, task_name, form_key, number, dict(exc.errors), _labels(form))
         return None
 
     def start_form(self, ev) -> str | None:
-        version = self.version(ev)
-        return (version.properties or {}).get("startForm") if version is not None else None
+        info = self._info(ev)
+        return info[2].get("startForm") if info is not None else None

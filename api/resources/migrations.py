@@ -1,7 +1,8 @@
 """Moving running cases to another procedure version: plans, dry run, moves in batches, revert.
 
 Designer or administrator role. A plan is stored first (its id names every move); the dry run writes nothing; a
-run moves each case in its own transaction under its case lock and reports every case's outcome in words.
+run is stored and answered at once (202): it moves each case in its own transaction under its case lock in the
+background (engine/migration/runs.py) and ``GET /runs/{id}`` shows its progress, then every case's outcome in words.
 """
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from flask_smorest import Blueprint
 from api.auth import current_actor, require_auth, writes
 from api.db import session
 from api.problems import english
-from api.schemas.migration import (DryRunArgs, DryRunSchema, OutcomeSchema, PlanCreateSchema, PlanSchema,
-                                   RunResultSchema, RunSchema)
+from api.schemas.migration import (DryRunArgs, DryRunSchema, MigrationRunSchema, OutcomeSchema, PlanCreateSchema,
+                                   PlanSchema, RunListSchema, RunPageArgs, RunSchema)
 from engine import migration
-from engine.migration import describe, plan as plans, verdicts
+from engine.errors import NotFound
+from engine.migration import describe, plan as plans, runs, verdicts
+from engine.migration.words import RUN_STATES
+from engine.models import MigrationRun
 
 blp = Blueprint("migrations_api", __name__, url_prefix="/api/v1/migrations",
                 description="Moving running cases to another procedure version (dry run, batches, revert)")
@@ -79,25 +83,78 @@ def dry_run(args, plan_id):
     return {"plan": row.id, "summary": counts, "total": len(found), "cases": [verdict_dict(v) for v in page]}
 
 
+def run_dict(run: MigrationRun, page: dict | None = None) -> dict:
+    state = runs.state_of(run)
+    out = {"id": run.id, "plan": run.plan_id, "state": state, "state_text": RUN_STATES[state][1 if english() else 0],
+           "total": run.total, "done": run.position, "resumed": run.resumed, "error": run.error,
+           "summary": {migration.MIGRATED: run.moved, migration.REFUSED: run.refused, migration.FAILED: run.failed},
+           "created_by": run.created_by_name, "created_at": run.created_at, "started_at": run.started_at,
+           "finished_at": run.finished_at, "heartbeat_at": run.heartbeat_at}
+    if page is not None:
+        start, stop = page["offset"], page["offset"] + page["limit"]
+        out["moved"] = [{"case_id": m.case_id, "case_number": number, "migration_id": m.id, "state": m.state,
+                         "changes": m.changes or []}
+                        for m, number, _title in runs.moved_by(session(), run.id, page["offset"], page["limit"])]
+        out["problems"] = [{"case_id": p["case_id"], "case_number": p["number"], "outcome": p["outcome"],
+                            "reasons": p["reasons"]} for p in (run.problems or [])[start:stop]]
+        if run.state == runs.DONE:
+            plan = session().get(migration.plan.MigrationPlan, run.plan_id)
+            out["remaining"] = len(verdicts.running_case_ids(session(), plan))
+    return out
+
+
+def _run(run_id: int) -> MigrationRun:
+    row = session().get(MigrationRun, run_id)
+    if row is None:
+        raise NotFound(f"migration run {run_id} not found", zh=f"没有编号为 {run_id} 的迁移运行")
+    return row
+
+
 @blp.route(f"/plans/<{INT}:plan_id>/runs", methods=["POST"])
 @blp.arguments(RunSchema)
-@blp.response(200, RunResultSchema)
+@blp.response(202, MigrationRunSchema)
 @writes
 def run(body, plan_id):
-    """Move the given cases, or every running case of the source version (the safe ones move, the rest are refused
-    with their reasons), each in its own transaction under its case lock."""
+    """Start moving the given cases, or every running case of the source version (the safe ones move, the rest are
+    refused with their reasons), in the background: answered at once with the run (202, ``Location``); poll
+    ``GET /runs/{id}``. One run per plan at a time (409 while one is going)."""
     actor = current_actor()
     row = migration.get_plan(session(), actor, plan_id)
     ids = body.get("case_ids")
-    if ids is None:
+    if ids is None and body.get("limit"):
         ids = verdicts.running_case_ids(session(), row)[:body["limit"]]
-    session().rollback()   # the moves run in their own transactions; this request holds nothing
-    results = migration.run_plan(current_app.extensions["zhifa.db"], actor, plan_id, ids)
-    counts = {k: 0 for k in (migration.MIGRATED, migration.REFUSED, migration.FAILED)}
-    for r in results:
-        counts[r.outcome] += 1
-    remaining = len(verdicts.running_case_ids(session(), row))
-    return {"plan": plan_id, "summary": counts, "remaining": remaining, "results": [outcome_dict(r) for r in results]}
+    stored = runs.start(session(), actor, row, ids, by_name=actor.username)
+    session().flush()
+    runs.start_in_background(current_app.extensions["zhifa.db"], stored.id)   # waits for this commit
+    return run_dict(stored), {"Location": f"{blp.url_prefix}/runs/{stored.id}"}
+
+
+@blp.route(f"/plans/<{INT}:plan_id>/runs")
+@blp.response(200, RunListSchema)
+def plan_runs(plan_id):
+    """The plan's runs, newest first (progress only)."""
+    migration.get_plan(session(), current_actor(), plan_id)
+    return {"runs": [run_dict(r) for r in runs.runs_of(session(), plan_id)]}
+
+
+@blp.route(f"/runs/<{INT}:run_id>")
+@blp.arguments(RunPageArgs, location="query")
+@blp.response(200, MigrationRunSchema)
+def get_run(args, run_id):
+    """A run's progress (total, done, migrated / refused / failed, who started it, when) and a page of its results:
+    the cases it moved (with the changes, and the id to revert each) and those it did not (with the reasons)."""
+    return run_dict(_run(run_id), args)
+
+
+@blp.route(f"/runs/<{INT}:run_id>/resume", methods=["POST"])
+@blp.response(202, MigrationRunSchema)
+@writes
+def resume(run_id):
+    """Continue an interrupted run (its executor stopped: a restart) from where it stopped; 409 otherwise."""
+    row = _run(run_id)
+    runs.resume(session(), current_actor(), row)
+    runs.start_in_background(current_app.extensions["zhifa.db"], row.id)
+    return run_dict(row), {"Location": f"{blp.url_prefix}/runs/{row.id}"}
 
 
 @blp.route(f"/case-migrations/<{INT}:migration_id>/revert", methods=["POST"])

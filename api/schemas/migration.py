@@ -80,11 +80,11 @@ class DryRunSchema(ma.Schema):
 
 class RunSchema(ma.Schema):
     case_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2147483647)),
-                           validate=validate.Length(min=1, max=1000),
+                           validate=validate.Length(min=1, max=100_000),
                            metadata={"description": "these cases; without it every running case of the source "
                                                     "version is tried (the safe ones move)"})
-    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=5000),
-                           metadata={"description": "at most this many cases in this call"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=1_000_000),
+                           metadata={"description": "without case_ids: at most this many cases in this run"})
 
 
 class OutcomeSchema(ma.Schema):
@@ -96,8 +96,49 @@ class OutcomeSchema(ma.Schema):
     changes = fields.List(fields.Dict(), required=True)
 
 
-class RunResultSchema(ma.Schema):
+class RunProblemSchema(ma.Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    outcome = fields.String(required=True, metadata={"description": "refused | failed"})
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+
+
+class RunMovedSchema(ma.Schema):
+    case_id = fields.Integer(required=True)
+    case_number = fields.String(required=True)
+    migration_id = fields.Integer(required=True, metadata={"description": "revert it with this id"})
+    state = fields.String(required=True, metadata={"description": "migrated | reverted"})
+    changes = fields.List(fields.Dict(), required=True)
+
+
+class MigrationRunSchema(ma.Schema):
+    id = fields.Integer(required=True)
     plan = fields.Integer(required=True)
-    summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    remaining = fields.Integer(required=True, metadata={"description": "running cases still on the source version"})
-    results = fields.List(fields.Nested(OutcomeSchema), required=True)
+    state = fields.String(required=True, metadata={
+        "description": "queued | running | interrupted (its executor stopped; a scheduler or POST …/resume "
+                       "continues it) | done | failed"})
+    state_text = fields.String(required=True, metadata={"description": "the state in the user's language"})
+    total = fields.Integer(required=True)
+    done = fields.Integer(required=True, metadata={"description": "cases dealt with so far"})
+    summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "migrated / refused / failed so far"})
+    resumed = fields.Integer(required=True, metadata={"description": "times taken over after an interruption"})
+    error = fields.Dict(allow_none=True, metadata={"description": "why a failed run stopped: {zh, en}"})
+    created_by = fields.String(required=True)
+    created_at = UtcDateTime(required=True)
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
+    heartbeat_at = UtcDateTime(allow_none=True)
+    remaining = fields.Integer(metadata={"description": "running cases still on the source version (when done)"})
+    moved = fields.List(fields.Nested(RunMovedSchema), metadata={"description": "cases this run moved (a page)"})
+    problems = fields.List(fields.Nested(RunProblemSchema),
+                           metadata={"description": "cases not moved, with the reasons (a page)"})
+
+
+class RunPageArgs(ma.Schema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=0, max=1000))
+
+
+class RunListSchema(ma.Schema):
+    runs = fields.List(fields.Nested(MigrationRunSchema), required=True)

@@ -9,6 +9,8 @@ Layout (format ``zhifa-case-archive/1``)::
     process/<file>.bpmn     its BPMN
     process/spec.json       its executable spec as deployed (BPMN + DMN decision tables + called processes)
     forms/<key>.form        the form-js forms of its steps
+    process/versions/v<N>/  every other version the case ran on (a migrated case): version.json, BPMN, spec.json,
+                            forms/<key>.form — the replay runs each step on the version in force then
     files/<seq>-<name>      attachments and documents, each also hashed in the event log
     case-file.pdf           the case file for people
     README.txt              how to check it
@@ -21,6 +23,7 @@ import json
 import re
 import zipfile
 
+from engine.archive import versions
 from engine.archive.record import CaseRecord, utc_text
 
 FORMAT = "zhifa-case-archive/1"
@@ -28,14 +31,16 @@ README = """卷宗校验说明 / How to check this case file
 
 本压缩包是一件行政执法案件的可验证电子卷宗。manifest.json 列出每个文件的 SHA-256；
 events.json 是按哈希链连接的事件记录，最后一个事件的哈希（链头）也印在 PDF 卷宗上；
-process/ 下是案件所依据的程序版本，可在其上重演全部办理过程。
+process/ 下是案件所依据的程序版本（迁移过的案件：process/versions/ 下另有其运行过的每个版本），
+可在每一步当时适用的版本上重演全部办理过程。
 
 离线校验（无需数据库或服务器）：
     zhifa verify-archive 本文件.zip
 
 This ZIP is a verifiable case file. manifest.json lists the SHA-256 of every member; events.json is the
 hash-chained event log whose last hash (the chain head) is printed on the PDF; process/ holds the version the
-case ran on, so the whole history can be replayed. Check it offline: zhifa verify-archive FILE.zip
+case runs on (and, for a migrated case, process/versions/ every other version it ran on), so the whole history
+can be replayed, each step on the version in force then. Check it offline: zhifa verify-archive FILE.zip
 """
 
 
@@ -60,6 +65,14 @@ def members(record: CaseRecord, pdf: bytes | None = None) -> dict[str, bytes]:
     }
     for key, content in record.forms.items():
         out[f"forms/{safe_name(key)}.form"] = content
+    for other in record.others:
+        base = versions.directory(other["version"]["version"])
+        out[base + "version.json"] = _json(other["version"])
+        out[base + safe_name(other["version"]["file_name"] or other["version"]["key"] + ".bpmn")] = \
+            other["bpmn_xml"].encode("utf-8")
+        out[base + "spec.json"] = other["spec_json"].encode("utf-8")
+        for key, content in other["forms"].items():
+            out[f"{base}forms/{safe_name(key)}.form"] = content
     for ref in record.files:
         if ref.content is not None:
             out[f"files/{ref.seq:04d}-{safe_name(ref.filename)}"] = ref.content
@@ -79,7 +92,10 @@ def manifest(record: CaseRecord, content: dict[str, bytes]) -> dict:
         "exported_at": utc_text(record.exported_at), "exported_by": record.exported_by,
         "verdict_at_export": {"verdict": record.verdict.verdict, "step": record.verdict.step,
                               "reason": record.verdict.reason},
-        "bpmn": next(p for p in content if p.startswith("process/") and p.endswith(".bpmn")),
+        "bpmn": next(p for p in content if p.startswith("process/") and p.endswith(".bpmn")
+                     and not p.startswith(versions.VERSIONS_DIR)),
+        "versions": [{"id": o["version"]["id"], "version": o["version"]["version"],
+                      "path": versions.directory(o["version"]["version"])} for o in record.others],
         "members": [{"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                     for path, data in sorted(content.items())],
         "files": [{"path": path if ref.content is not None else None, "event_seq": ref.seq, "sha256": ref.sha256,

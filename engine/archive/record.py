@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, decisionwords, events, integrity, labels
-from engine.archive import words
+from engine.archive import versions as carried, words
 from engine.models import Case, HumanTask, ProcessVersion, Unit, User
 from engine.statuses import TaskState
 
@@ -68,6 +68,7 @@ class CaseRecord:
     forms: dict[str, bytes]
     files: list[FileRef]
     verdict: integrity.Verdict
+    others: list[dict] = field(default_factory=list)  # every other version the case ran on (a migrated case)
     steps: list[dict] = field(default_factory=list)   # task completions in words
     data_rows: list[tuple[str, str]] = field(default_factory=list)
     exported_at: datetime | None = None
@@ -113,6 +114,10 @@ def load(session: Session, case: Case, exported_by: str = "", read_blob=None) ->
     people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(sorted(user_ids))))} if user_ids else {}
     tasks = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.case_id == case.id))}
     names = element_names(version.spec_json)
+    others = _other_versions(session, carried.version_ids(history, version.id), version.id)
+    for other in others:     # steps taken on an earlier version keep their names there
+        for key, name in element_names(other["spec_json"]).items():
+            names.setdefault(key, name)
     verdict = integrity.verify_case(session, case)
     parties = [{"kind": link.party.kind, "name": link.party.name, "id_number": link.party.id_number,
                 "address": link.party.address} for link in case.parties]
@@ -159,13 +164,24 @@ def load(session: Session, case: Case, exported_by: str = "", read_blob=None) ->
                       "fields": [(found.label(k), found.value(k, v)) for k, v in submitted.items()]})
     data_rows = [(found.label(k), found.value(k, v)) for k, v in sorted((case.data or {}).items())
                  if k not in ("org", "spawn_cases", "case_id")]
-    forms_raw = {}
-    for key in found.forms:
-        forms_raw[key] = json.dumps(found.forms[key], ensure_ascii=False, indent=1).encode("utf-8")
+    forms_raw = _forms(found)
     return CaseRecord(
-        case=case_dict, events=evs,
-        version={"key": version.process_key, "name": version.name, "version": version.version,
-                 "content_hash": version.content_hash, "file_name": version.file_name,
-                 "properties": version.properties or {}, "id": version.id},
+        case=case_dict, events=evs, version=carried.describe(version, forms_raw),
         bpmn_xml=version.bpmn_xml, spec_json=version.spec_json, forms=forms_raw, files=_files(history, read_blob or _blob),
-        verdict=verdict, steps=steps, data_rows=data_rows, exported_at=clock.now(), exported_by=exported_by)
+        verdict=verdict, others=others, steps=steps, data_rows=data_rows, exported_at=clock.now(),
+        exported_by=exported_by)
+
+
+def _forms(found: labels.Labels) -> dict[str, bytes]:
+    return {key: json.dumps(form, ensure_ascii=False, indent=1).encode("utf-8") for key, form in found.forms.items()}
+
+
+def _other_versions(session: Session, ids: list[int], current_id: int) -> list[dict]:
+    out = []
+    for vid in ids:
+        other = session.get(ProcessVersion, vid) if vid != current_id else None
+        if other is not None:
+            forms_raw = _forms(labels.for_version(other))
+            out.append({"version": carried.describe(other, forms_raw), "bpmn_xml": other.bpmn_xml,
+                        "spec_json": other.spec_json, "forms": forms_raw})
+    return out

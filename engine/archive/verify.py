@@ -4,8 +4,10 @@
 2. the event log's hash chain recomputes from the first event to the chain head named in the manifest;
 3. each attachment/document matches the SHA-256 its event recorded (so a file cannot be swapped even
    together with the manifest);
-4. the process version's content hash recomputes from its bundled BPMN and spec;
-5. replaying the log on the bundled spec reproduces the bundled case (data, end state, open tasks).
+4. the process version (and, for a migrated case, every other version it ran on) is complete;
+5. replaying the log — each step on the bundled version in force then, each submission checked against that
+   version's form (or the form a task was kept on across a move) — reproduces the bundled case (data, end state,
+   open tasks), exactly as the online replay does (engine/archive/versions.py).
 
 Each problem names the member or the step.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+from engine.archive import versions
 from engine.archive.bundle import FORMAT
 from engine.events import GENESIS, event_hash
 
@@ -102,7 +105,7 @@ def verify_archive(path) -> Report:
             _check_files(events, manifest, content, report)
         _check_version(version, content, manifest, report)
         if isinstance(events, list) and isinstance(case, dict) and "process/spec.json" in content:
-            _replay(events, case, content["process/spec.json"], report)
+            _replay(events, case, versions.read(content, report.add), version, report)
     return report
 
 
@@ -177,24 +180,48 @@ def _check_version(version, content: dict, manifest: dict, report: Report) -> No
     # BPMN and spec are checked through the manifest and the replay)
 
 
-def _replay(events: list, case: dict, spec_json: bytes, report: Report) -> None:
+def _replay(events: list, case: dict, carried: dict, version, report: Report) -> None:
     from engine import bpmn
     from engine.replay import replay_log
-    try:
-        specs = bpmn.load_specs(-1, spec_json.decode("utf-8"))
-    except Exception as exc:  # noqa: BLE001 — a broken spec is a finding, not a crash
-        report.add("process/spec.json", f"程序版本无法加载 (spec does not load: {exc})")
-        return
+    current = version.get("id") if isinstance(version, dict) else None
+    loaded: dict = {}
+
+    def specs_at(version_id: int):
+        if version_id not in loaded:
+            if version_id not in carried:
+                raise LookupError(f"process version {version_id} is not in the archive")
+            loaded[version_id] = bpmn.load_specs(-1, carried[version_id].spec_json.decode("utf-8"))
+        return loaded[version_id]
     history = []
     for ev in events:
         try:
             at = datetime.fromisoformat(ev["at"]).replace(tzinfo=timezone.utc)
             history.append(SimpleNamespace(seq=ev["seq"], type=ev["type"], at=at, task_id=ev.get("task_id"),
-                                           task_spec=ev.get("task_spec"), data=ev.get("data") or {}))
+                                           task_spec=ev.get("task_spec"), data=ev.get("data") or {},
+                                           process_version_id=ev.get("process_version_id")))
         except (KeyError, TypeError, ValueError):
             return  # already reported by the chain check
-    result = replay_log(specs, history, case.get("id"), case.get("data") or {}, case.get("state") == "completed",
-                        None, case.get("open_tasks"))
+    missing = [vid for vid in versions.version_ids(history, current) if vid not in carried]
+    if missing:
+        report.add(versions.VERSIONS_DIR, "缺少案件运行过的程序版本，无法重演 (the archive lacks a version the case "
+                                          f"ran on: {', '.join(map(str, missing))})")
+        return
+    first = (history[0].process_version_id if history else None) or current
+    try:
+        specs = specs_at(first)
+    except Exception as exc:  # noqa: BLE001 — a broken spec is a finding, not a crash
+        report.add("process/spec.json", f"程序版本无法加载 (spec does not load: {exc})")
+        return
+    try:
+        result = replay_log(specs, history, case.get("id"), case.get("data") or {},
+                            case.get("state") == "completed", None, case.get("open_tasks"),
+                            forms=versions.ArchiveForms(carried, current), specs_at=specs_at)
+    except LookupError as exc:     # a move to a version the archive does not carry
+        report.add(versions.VERSIONS_DIR, f"缺少案件运行过的程序版本 (a version the case ran on is missing: {exc})")
+        return
+    except Exception as exc:  # noqa: BLE001 — a carried version that does not load is a finding, not a crash
+        report.add(versions.VERSIONS_DIR, f"程序版本无法加载 (a version does not load: {exc})")
+        return
     report.replay = result.detail
     if not result.matches:
         where = step(result.failed_seq) if result.failed_seq else "case.json"

@@ -8,7 +8,7 @@ EVENTS = {
     "clock_started": "期限开始计算", "clock_paused": "期限中止", "clock_resumed": "期限恢复", "clock_extended": "期限延长",
     "clock_colour_changed": "期限预警变化", "clock_stopped": "期限结束", "clock_escalated": "催办/督办",
     "attachment_added": "上传附件", "document_issued": "制发文书", "case_migrated": "迁移到新流程版本",
-    "case_migration_reverted": "撤销流程版本迁移", "clock_corrected": "期限按新版本更正",
+    "case_migration_reverted": "撤销流程版本迁移", "clock_corrected": "期限随流程版本更正",
 }
 ROLES = {
     "officer": "执法队员", "support": "执法辅助人员", "squad_leader": "中队长", "case_reviewer": "案件审核员",

@@ -61,6 +61,9 @@ def build(factory: sessionmaker, *, blocking: bool, interval: float | None = Non
     recolour = RecolourJob(factory)
     scheduler.add_job(recolour, "cron", hour=recolour.hour, minute=recolour.minute, timezone=settings().tz,
                       id=RecolourJob.JOB_ID, max_instances=1, coalesce=True)
+    from engine.migration.runs import RunJob  # moves of running cases whose web worker stopped (or never began)
+    runs = RunJob(factory)
+    scheduler.add_job(runs, "interval", seconds=runs.interval, id=RunJob.JOB_ID, max_instances=1, coalesce=True)
     job.scheduler = scheduler
     return scheduler, job
 

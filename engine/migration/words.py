@@ -91,3 +91,9 @@ _TEXTS = {
     "other_version": ("案件不在本计划的源版本上", "the case is not on the plan's source version"),
     "engine": ("新版本无法承接该案件：{detail}", "the new version cannot take the case: {detail}"),
 }
+
+
+# a background run of a plan (engine/migration/runs.py)
+RUN_STATES = {"queued": ("排队等待", "queued"), "running": ("正在迁移", "running"),
+              "interrupted": ("已中断，等待继续", "interrupted, waiting to continue"), "done": ("已完成", "done"),
+              "failed": ("未能完成", "failed")}

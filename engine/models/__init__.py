@@ -21,11 +21,11 @@ from engine.models.admin_change import AdminChange
 from engine.models.attachment import Attachment
 from engine.models.document import Document, DocumentCounter
 from engine.models.audit import AccessLog, CaseIntegrity
-from engine.models.migration import CaseMigration, MigrationPlan
+from engine.models.migration import CaseMigration, MigrationPlan, MigrationRun
 
 __all__ = ["Base", "Unit", "User", "Membership", "ProcessVersion", "ProcessDraft", "Case", "CaseNumberCounter", "CaseParty",
            "Party", "HumanTask", "Timer", "CaseEvent", "ApiToken", "LoginFailure",
            "Clock", "CalendarDay", "CalendarYear", "Notification", "OutboxMessage", "EntityProfile", "ColourChange",
            "EntityMerge", "CaseReview", "ComplaintSubject", "InspectionPlan", "PlanEntry", "CatalogueVersion", "Matter", "Place",
            "Channel", "Lead", "LeadEvent", "LeadCounter", "CaseIncident", "IdempotencyKey", "AdminChange", "Attachment", "Document", "DocumentCounter", "AccessLog", "CaseIntegrity",
-           "MigrationPlan", "CaseMigration"]
+           "MigrationPlan", "CaseMigration", "MigrationRun"]

@@ -48,3 +48,35 @@ class CaseMigration(Base):
     migrated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reverted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("migration_runs.id"), index=True)  # the run that moved it
+
+
+class MigrationRun(Base):
+    """A background run moving the chosen cases of a plan (engine/migration/runs.py): its progress and who started it.
+
+    Executed by a worker thread of the web process that started it and, should that process stop, taken over by a
+    scheduler once its heartbeat is stale (``lease`` names the executor holding it; every progress write checks it).
+    """
+
+    __tablename__ = "migration_runs"
+    __table_args__ = (Index("ix_migration_runs_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("migration_plans.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))              # queued | running | done | failed
+    case_ids: Mapped[list] = mapped_column(JsonType)            # the cases chosen, in the order they are moved
+    position: Mapped[int] = mapped_column(Integer, default=0)   # how many of them are dealt with
+    total: Mapped[int] = mapped_column(Integer)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list] = mapped_column(JsonType, default=list)   # cases not moved: number, outcome, reasons
+    error: Mapped[dict | None] = mapped_column(JsonType)        # why the run as a whole stopped: {zh, en}
+    lease: Mapped[str | None] = mapped_column(String(64))       # the executor holding the run
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resumed: Mapped[int] = mapped_column(Integer, default=0)    # taken over after an interruption
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -69,13 +69,65 @@ def test_designer_moves_a_running_case_and_reverts_it(page, server, engine_sessi
     shot(page, "migration-02-dry-run")
     mine.locator("input[type=checkbox]").check()
     page.click("button.move-selected")
-    page.wait_for_selector(".flash")
-    assert "已将 1 件" in page.locator(".flash").first.inner_text()
+    # the move runs in the background: the run's page shows its progress, reloading itself until it is done
+    page.wait_for_url(re.compile(r".*/design/migration-runs/\d+"))
+    page.wait_for_selector("section.migration-run[data-state=done]", timeout=30_000)
+    status = page.locator(".run-status").inner_text()
+    assert "已完成" in status and "已处理 1 / 1 件（100%）" in status
+    assert [page.locator(f"li.{c} strong").inner_text() for c in ("c-moved", "c-refused", "c-failed")] == ["1", "0", "0"]
+    facts = page.locator("dl.plan-facts").inner_text()
+    assert "流程设计员" in facts                        # who started it, by name
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", facts)
     assert _deadline(engine_sessions, case_id) == (new_version, old_days + 3)
-    moved = page.locator("table.moves tr", has=page.locator(f"a:text-is('{number}')"))
+    moved = page.locator("table.run-moved tr", has=page.locator(f"a:text-is('{number}')"))
     assert "期限" in moved.inner_text()
-    shot(page, "migration-03-moved")
+    text = page.locator("main").inner_text()
+    assert TASK not in text and "ordinary_procedure" not in text and "{" not in text
+    shot(page, "migration-03-run-done")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "migration-04-run-done-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("a.lang").click()                     # English, complete
+    page.wait_for_selector("html[lang=en]")
+    status = page.locator(".run-status").inner_text()
+    assert "Done" in status and "1 of 1 cases dealt with (100%)" in status and "Moved cases" in status
+    assert "Started by" in page.locator("dl.plan-facts").inner_text()
+    assert not re.search(r"[\u4e00-\u9fff]", page.locator(".run-status").inner_text())
+    shot(page, "migration-04b-run-done-en")
+    page.locator("a.lang").click()
+    page.wait_for_selector("html[lang=zh-CN]")
     moved.locator("button.revert").click()
     page.wait_for_selector(".flash")
     assert "已撤销" in page.locator(".flash").first.inner_text()
     assert _deadline(engine_sessions, case_id) == (old_version, old_days)
+    # the plan's page lists the run
+    assert "已迁移 1 / 1 件" in page.locator("ul.run-list").inner_text()
+
+    # a run cut short by a restart (its executor stopped writing long ago) shows as interrupted and continues
+    run_id = _interrupted_run(engine_sessions, page.url, case_id)
+    page.goto(f"{server}/design/migration-runs/{run_id}")
+    assert page.locator("section.migration-run").get_attribute("data-state") == "interrupted"
+    assert "已中断" in page.locator(".run-status").inner_text()
+    shot(page, "migration-05-run-interrupted")
+    page.click("button.resume")
+    page.wait_for_selector("section.migration-run[data-state=done]", timeout=30_000)
+    assert "中断后继续" in page.locator("dl.plan-facts").inner_text()
+    assert _deadline(engine_sessions, case_id) == (new_version, old_days + 3)
+
+
+def _interrupted_run(engine_sessions, plan_url: str, case_id: int) -> int:
+    from datetime import timedelta
+    from engine import clock
+    from engine.models import MigrationRun, User
+    plan_id = int(re.search(r"/design/migrations/(\d+)", plan_url).group(1))
+    with transaction(engine_sessions) as session:
+        designer = session.scalar(select(User).where(User.username == "designer"))
+        long_ago = clock.now() - timedelta(minutes=5)
+        run = MigrationRun(plan_id=plan_id, state="running", case_ids=[case_id], position=0, total=1, moved=0,
+                           refused=0, failed=0, problems=[], resumed=0, lease="a-stopped-worker",
+                           heartbeat_at=long_ago, created_by=designer.id, created_by_name="designer",
+                           created_at=long_ago, started_at=long_ago)
+        session.add(run)
+        session.flush()
+        return run.id

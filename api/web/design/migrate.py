@@ -17,7 +17,8 @@ from api.web.guard import actor
 from api.web.i18n import current_language
 from engine import catalog, migration
 from engine.errors import EngineError, ValidationFailed
-from engine.migration import describe, plan as plans
+from engine.migration import describe, plan as plans, runs
+from engine.migration.words import RUN_STATES
 from engine.models import Case, CaseMigration
 
 PAGE = 200
@@ -98,30 +99,40 @@ def plan_page(plan_id):
                  for a, b in (row.mapping or {}).items()],
         rows=describe.elements(cmp), moves=moves, verdict_words={k: _words(v) for k, v in
                                                                 migration.VERDICT_WORDS.items()}, text=_text,
-        change_text=change_text)
+        change_text=change_text, runs=runs.runs_of(db(), row.id, 10), run_state=run_state)
+
+
+def run_state(run) -> str:
+    """A run's state in the reader's language (queued, running, interrupted, done, failed)."""
+    return _words(RUN_STATES[runs.state_of(run)])
 
 
 @bp.post(f"/migrations/<{INT}:plan_id>/run", endpoint="migration_run")
 @designer_required
 def run(plan_id):
+    """Store a run of the chosen cases (or every safe one) and move them in the background (engine/migration/runs.py):
+    the designer watches its progress on the run's page instead of waiting for the moves."""
     row = _plan(plan_id)
     if request.form.get("all") == "safe":
-        ids = [v.case_id for v in migration.dry_run(db(), row) if v.level == migration.SAFE][:1000]
+        ids = [v.case_id for v in migration.dry_run(db(), row) if v.level == migration.SAFE]
     else:
         try:
-            ids = [int(x) for x in request.form.getlist("case")][:1000]
+            ids = [int(x) for x in request.form.getlist("case")]
         except ValueError:
             abort(400)
     if not ids:
         flash(_("Choose at least one case that can be moved."))
         return redirect(url_for("design.migration_plan", plan_id=plan_id))
-    db().rollback()   # each case moves in its own transaction
-    results = migration.run_plan(current_app.extensions["zhifa.db"], actor(), plan_id, ids)
-    moved = sum(1 for r in results if r.outcome == migration.MIGRATED)
-    flash(_("%(moved)s of %(asked)s cases moved to the new version.", moved=moved, asked=len(ids)))
-    for r in [r for r in results if r.outcome != migration.MIGRATED and r.reasons][:10]:
-        flash(f"{r.number}：{_text(r.reasons[0])}")
-    return redirect(url_for("design.migration_plan", plan_id=plan_id))
+    me = actor()
+    try:
+        stored = runs.start(db(), me, row, ids, by_name=me.username)
+    except EngineError as exc:
+        db().rollback()
+        flash(exc.zh if current_language() != "en" and exc.zh else exc.detail)
+        return redirect(url_for("design.migration_plan", plan_id=plan_id))
+    commit()
+    runs.start_in_background(current_app.extensions["zhifa.db"], stored.id)
+    return redirect(url_for("design.migration_run_page", run_id=stored.id))
 
 
 @bp.post(f"/case-migrations/<{INT}:migration_id>/revert", endpoint="migration_revert")
@@ -161,7 +172,8 @@ def change_text(c: dict) -> str:
     if c.get("what") == "deadline":
         due = _("(due %(old)s → %(new)s)", old=_day(c.get("due_before")), new=_day(c.get("due_after"))) \
             if c.get("due_after") else ""
-        return f"{c.get('task')}：{_('deadline')} {_limit(c.get('before'))} → {_limit(c.get('after'))}{due}"
+        gap = " " if due and current_language() == "en" else ""
+        return f"{c.get('task')}：{_('deadline')} {_limit(c.get('before'))} → {_limit(c.get('after'))}{gap}{due}"
     words = {"element": _("corresponding step of the new version"), "form": _("form of the new version"),
              "role": _("handled by another role"), "title": f"{c.get('before')} → {c.get('after')}"}
     return f"{c.get('task')}：{words.get(c.get('what'), '')}"
@@ -172,3 +184,6 @@ def _plan(plan_id: int):
         return migration.get_plan(db(), actor(), plan_id)
     except EngineError:
         abort(404)
+
+
+from api.web.design import migrate_runs  # noqa: E402,F401  (a run's progress and results page)
