@@ -2,17 +2,20 @@
 
 ``runtime.save`` ends every engine step with these writes. Through the ORM they were four to six round trips
 (the events' INSERT, each changed task's UPDATE, the new tasks' INSERT, the case UPDATE), each a wait for the
-server while the case row stays locked. On PostgreSQL they now go out as **one statement**: the events and the
-task rows as data-modifying CTEs of the case row's UPDATE. PostgreSQL runs every such CTE exactly once whatever
-the main statement returns, and the UPDATE's row count is still the compare-and-set: 0 rows means someone else
-changed the case, the command raises, and its transaction (CTEs included) rolls back. Elsewhere (SQLite, in
-process) the same statements run one after the other.
+server while the case row stays locked. On PostgreSQL they now go out as **one statement**: the events, the
+changed and the new task rows (three JSON arrays, so the statement has one shape and is prepared once) as
+data-modifying CTEs of the case row's UPDATE. PostgreSQL runs every such CTE exactly once whatever the main
+statement returns, and the UPDATE's row count is still the compare-and-set: 0 rows means someone else changed
+the case, the command raises, and its transaction (CTEs included) rolls back. Elsewhere (SQLite, in process) the
+same writes run one statement after the other.
 
 The task rows written here stay the session's objects, as loaded: new ones become persistent without an ORM
 INSERT, changed ones have their changes marked as written, so nothing is written twice and nothing reloads.
 """
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, inspect, update
@@ -67,6 +70,19 @@ def write(session: Session, case: Case, values: dict) -> bool:
             set_committed_value(obj, key, value)
     session.flush()   # whatever else the step changed through the ORM (timers, clocks, documents ...)
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        statement = _pg_statement(tuple(values))
+        ok = conn.exec_driver_sql(statement, _pg_params(case, values, events, changed, new_rows)).rowcount == 1
+    else:
+        ok = _write_apart(conn, case, values, events, changed, new_rows)
+    if not ok:
+        for obj in new:
+            session.expunge(obj)   # never written: the caller's rollback must not leave them in the session
+    return ok
+
+
+def _write_apart(conn, case: Case, values: dict, events: list[dict], changed, new_rows: list[dict]) -> bool:
+    """The same writes one statement after the other (SQLite: in process, no round trips to save)."""
     params = {f"c_{key}": value for key, value in values.items()}
     params.update(k_case=case.id, k_version=case.version)  # names no column has (see _case_update)
     for i, row in enumerate(events):
@@ -77,16 +93,9 @@ def write(session: Session, case: Case, values: dict) -> bool:
     for i, row in enumerate(new_rows):
         params.update({f"n{i}_{key}": value for key, value in row.items()})
     shape = (tuple(values), len(events), tuple(tuple(cols) for _obj, cols in changed), len(new_rows))
-    if conn.dialect.name == "postgresql":
-        ok = conn.execute(_one_statement(shape), params).rowcount == 1
-    else:
-        for part in _parts(shape):
-            conn.execute(part, params)
-        ok = conn.execute(_case_update(shape[0]), params).rowcount == 1
-    if not ok:
-        for obj in new:
-            session.expunge(obj)   # never written: the caller's rollback must not leave them in the session
-    return ok
+    for part in _parts(shape):
+        conn.execute(part, params)
+    return conn.execute(_case_update(shape[0]), params).rowcount == 1
 
 
 # Statements by shape (which case columns, how many events, which task columns changed, how many new tasks),
@@ -119,8 +128,50 @@ def _parts(shape) -> tuple:
     return tuple(parts)
 
 
-@lru_cache(maxsize=256)
-def _one_statement(shape):
-    parts = _parts(shape)
-    statement = _case_update(shape[0])
-    return statement.add_cte(*(part.cte(f"w{i}") for i, part in enumerate(parts))) if parts else statement
+# PostgreSQL: one statement of one shape per set of case columns, whatever the number of events and task rows
+# (they travel as three JSON arrays), so SQLAlchemy, psycopg and the server each prepare it once.
+
+def _pg_type(column) -> str:
+    from sqlalchemy.dialects import postgresql
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+def _recordset(table, keys) -> str:
+    return ", ".join(f"{k} {_pg_type(table.c[k])}" for k in keys)
+
+
+@lru_cache(maxsize=16)
+def _pg_statement(case_columns: tuple[str, ...]) -> str:
+    events, tasks, cases = CaseEvent.__table__, _TASKS, Case.__table__
+    ev, cols = ", ".join(_EVENT_COLUMNS), ", ".join(_COLUMNS)
+
+    def changed(key):
+        column = tasks.c[key]
+        value = f"x.j->'{key}'" if _pg_type(column) == "JSONB" else f"(x.j->>'{key}')::{_pg_type(column)}"
+        return f"{key} = CASE WHEN x.j ? '{key}' THEN {value} ELSE t.{key} END"
+
+    sets = ", ".join(f"{k} = %(c_{k})s::{_pg_type(cases.c[k])}" for k in case_columns)
+    return (f"WITH w0 AS (INSERT INTO case_events ({ev}) SELECT {ev} FROM jsonb_to_recordset(%(events)s::jsonb) "
+            f"AS x({_recordset(events, _EVENT_COLUMNS)})), "
+            f"w1 AS (UPDATE human_tasks AS t SET {', '.join(changed(k) for k in _COLUMNS if k != 'id')} "
+            f"FROM jsonb_array_elements(%(changed)s::jsonb) AS x(j) WHERE t.id = x.j->>'id'), "
+            f"w2 AS (INSERT INTO human_tasks ({cols}) SELECT {cols} FROM jsonb_to_recordset(%(new)s::jsonb) "
+            f"AS x({_recordset(tasks, _COLUMNS)})) "
+            f"UPDATE cases SET {sets} WHERE id = %(k_case)s AND version = %(k_version)s")
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _pg_params(case: Case, values: dict, events: list[dict], changed, new_rows: list[dict]) -> dict:
+    params = {f"c_{key}": (_json(value) if key == "data" else value) for key, value in values.items()}
+    params.update(k_case=case.id, k_version=case.version, events=_json(events), new=_json(new_rows),
+                  changed=_json([dict(cols, id=obj.id) for obj, cols in changed]))
+    return params
