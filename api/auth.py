@@ -17,7 +17,7 @@ from flask import session as cookie
 from engine import tokens
 from engine.errors import Forbidden
 from engine.models import ApiToken, User
-from engine.org import Actor, actor_for
+from engine.org import Actor, actor_for, actor_from
 
 from api import idempotency
 from api.db import commit, session
@@ -45,11 +45,14 @@ def current_token() -> ApiToken | None:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise Unauthorized("the Authorization header must be 'Bearer <token>'")
-        token, via = tokens.resolve(session(), raw.strip()), "bearer"
-        if token is None:
+        found, via = tokens.resolve_with_memberships(session(), raw.strip()), "bearer"
+        if found is None:
             raise Unauthorized("the token is unknown, expired or revoked")
     elif isinstance(cookie.get(SESSION_KEY), str) and cookie[SESSION_KEY]:
-        token, via = tokens.resolve(session(), cookie[SESSION_KEY]), "cookie"
+        found, via = tokens.resolve_with_memberships(session(), cookie[SESSION_KEY]), "cookie"
+    else:
+        found = None
+    token, g.zhifa_memberships = found or (None, None)
     g.zhifa_token, g.zhifa_auth_via = token, via
     return token
 
@@ -61,7 +64,9 @@ def current_actor() -> Actor:
     token = current_token()
     if token is None:
         raise Unauthorized()
-    g.zhifa_actor = actor_for(session(), token.user)
+    memberships = g.get("zhifa_memberships")
+    g.zhifa_actor = actor_from(session(), token.user, memberships) if memberships is not None \
+        else actor_for(session(), token.user)
     return g.zhifa_actor
 
 
@@ -130,5 +135,5 @@ def logout_session() -> None:
         token = tokens.resolve(session(), raw)
         if token is not None:
             tokens.revoke(session(), token)
-    for key in ("zhifa_token", "zhifa_actor"):
+    for key in ("zhifa_token", "zhifa_actor", "zhifa_memberships"):
         g.pop(key, None)

@@ -65,7 +65,18 @@ def _today():
 
 def actor_for(session: Session, user: User) -> Actor:
     today = _today()  # roles count only within their validity dates (set by administrators)
-    roles = frozenset((m.unit_id, m.role) for m in user.memberships if m.in_force(today))
+    return _actor(session, user, frozenset((m.unit_id, m.role) for m in user.memberships if m.in_force(today)))
+
+
+def actor_from(session: Session, user: User, memberships: list[tuple]) -> Actor:
+    """As :func:`actor_for`, from (unit, role, valid_from, valid_until) tuples with ISO dates (or None) as the
+    token look-up brings them (engine.tokens.resolve_with_memberships), without loading the user's memberships."""
+    today = _today().isoformat()
+    return _actor(session, user, frozenset((unit, role) for unit, role, start, end in memberships
+                                           if (start is None or start <= today) and (end is None or today <= end)))
+
+
+def _actor(session: Session, user: User, roles: frozenset) -> Actor:
     own = {u for u, _ in roles}
     overseeing = {u for u, r in roles if r in Role.OVERSEERS}
     visible = own | (subtree(session, overseeing) if overseeing else set())

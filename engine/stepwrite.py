@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from engine.events import take_pending
 from engine.models import Case, CaseEvent, HumanTask
@@ -66,9 +66,10 @@ def write(session: Session, case: Case, values: dict) -> bool:
         make_transient_to_detached(obj)
         session.add(obj)
     for obj, cols in changed:
-        for key, value in cols.items():
-            set_committed_value(obj, key, value)
-    session.flush()   # whatever else the step changed through the ORM (timers, clocks, documents ...)
+        state = instance_state(obj)
+        state._commit_all(state.dict, session.identity_map)   # as the ORM does after its own UPDATE
+    if session.new or session.deleted or session.dirty:
+        session.flush()   # whatever else the step changed through the ORM (timers, clocks, documents ...)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         statement = _pg_statement(tuple(values))

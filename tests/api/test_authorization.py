@@ -99,3 +99,33 @@ def test_supervisor_and_auditor_see_everything_below(client, auth, start):
         assert {t["case_id"] for t in queue["items"]} == ids
         assert all(t["may_work"] is False for t in queue["items"])
     assert client.post("/api/v1/auth/logout", headers=auth("auditor")).status_code == 204  # not a case write
+
+
+def test_a_role_counts_for_a_token_only_within_its_dates(client, auth, start, sessions, org_restore):
+    """The token look-up brings the memberships with their dates (engine.tokens.resolve_with_memberships): a
+    role past its last day, or before its first, opens nothing; on its first and last day it does."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from engine.db import transaction
+    from engine.deadlines.calendar import local_today
+    from engine.models import Membership, User
+
+    case_id, _task = _fresh(start)
+    h = auth("cb_officer1")   # another township's officer: sees nothing of chengnan until given a role there
+    today = local_today()
+    with transaction(sessions) as s:
+        uid = s.scalar(select(User.id).where(User.username == "cb_officer1"))
+        s.add(Membership(user_id=uid, unit_id="chengnan", role="officer", valid_until=today - timedelta(days=1)))
+
+    def dates(valid_from, valid_until):
+        with transaction(sessions) as s:
+            s.execute(update(Membership).where(Membership.user_id == uid, Membership.unit_id == "chengnan")
+                      .values(valid_from=valid_from, valid_until=valid_until))
+        return client.get(f"/api/v1/cases/{case_id}", headers=h).status_code
+
+    assert client.get(f"/api/v1/cases/{case_id}", headers=h).status_code == 404       # ended yesterday
+    assert dates(None, today) == 200                                                   # its last day
+    assert dates(today + timedelta(days=1), None) == 404                               # starts tomorrow
+    assert dates(today, None) == 200                                                   # its first day
