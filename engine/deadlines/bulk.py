@@ -28,7 +28,7 @@ from engine.deadlines import colours
 from engine.deadlines import notifications as notes
 from engine.deadlines.calendar import Calendar
 from engine.deadlines.config import settings
-from engine.events import GENESIS, event_hash
+from engine.events import GENESIS, event_hash, write_pending
 from engine.models import Case, CaseEvent, Clock, Notification, OutboxMessage
 from engine.statuses import CaseState, EventType
 
@@ -194,6 +194,7 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     if not _copies(session):
         session.execute(insert(model), rows)
         return
+    write_pending(session)   # events appended through an EventLog go first: COPY bypasses the session's hooks
     table = model.__table__
     columns = [c for c in table.columns if c.name in rows[0]]
     json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
