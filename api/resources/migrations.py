@@ -13,7 +13,7 @@ from api.auth import current_actor, require_auth, writes
 from api.db import session
 from api.problems import english
 from api.schemas.migration import (DryRunArgs, DryRunSchema, MigrationRunSchema, OutcomeSchema, PlanCreateSchema,
-                                   PlanSchema, RunListSchema, RunPageArgs, RunSchema)
+                                   MigrationPlanSchema, RunListSchema, RunPageArgs, RunSchema)
 from engine import migration
 from engine.errors import NotFound
 from engine.migration import describe, plan as plans, runs, verdicts
@@ -52,7 +52,7 @@ def outcome_dict(o: migration.Outcome) -> dict:
 
 @blp.route("/plans", methods=["POST"])
 @blp.arguments(PlanCreateSchema)
-@blp.response(201, PlanSchema)
+@blp.response(201, MigrationPlanSchema)
 @writes
 def create_plan(body):
     """Store a plan: source and target version of one procedure, the element mapping, what open tasks follow."""
@@ -63,7 +63,7 @@ def create_plan(body):
 
 
 @blp.route(f"/plans/<{INT}:plan_id>")
-@blp.response(200, PlanSchema)
+@blp.response(200, MigrationPlanSchema)
 def get_plan(plan_id):
     """A plan with its element comparison in words (changed, removed, mapped, suggested, added)."""
     return plan_dict(migration.get_plan(session(), current_actor(), plan_id))

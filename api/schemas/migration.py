@@ -41,7 +41,7 @@ class ElementChangeSchema(ma.Schema):
     en = fields.String(required=True)
 
 
-class PlanSchema(ma.Schema):
+class MigrationPlanSchema(ma.Schema):
     id = fields.Integer(required=True)
     process_key = fields.String(required=True)
     from_version = fields.Integer(required=True)
