@@ -171,7 +171,10 @@ def scope_parts(session: Session, actor) -> list[list]:
         return [[]]
     own = [[Case.unit_id == u] for u in units] if len(units) <= MAX_BRANCHES else [[Case.unit_id.in_(units)]]
     # the other units by name (an IN list the unit index ranges over, where NOT IN would scan every case)
-    helped = [Case.unit_id.in_(others), Case.id.in_(select(HumanTask.case_id).where(HumanTask.unit_id.in_(units)))]
+    # cases helped: found from the few tasks on other units' cases (a partial index), not from every task of
+    # the units (a unit's own work runs to hundreds of thousands of tasks)
+    helped = [Case.unit_id.in_(others), Case.id.in_(select(HumanTask.case_id).where(
+        HumanTask.unit_id.in_(units), HumanTask.other_unit))]
     return [*own, helped] if units else [[false()]]
 
 

@@ -145,10 +145,11 @@ def _sync_tasks(session: Session, case: Case, instance: bpmn.Instance, log: Even
     for task_id, view in ready.items():
         if task_id in open_rows:
             continue
+        unit = task_unit(instance, view, case)
         row = HumanTask(
             id=task_id, case_id=case.id, process_key=case.process_key, task_spec=view.spec, title=view.title,
-            role=task_role(view), unit_id=task_unit(instance, view, case), form_key=view.properties.get("formKey"),
-            state=TaskState.READY, context=_task_context(view), rules=task_rules(view), created_at=now)
+            role=task_role(view), unit_id=unit, form_key=view.properties.get("formKey"), state=TaskState.READY,
+            context=_task_context(view), rules=task_rules(view), created_at=now, other_unit=unit != case.unit_id)
         session.add(row)
         created.append(row)
         created.open_after[task_id] = row

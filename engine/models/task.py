@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JsonType
@@ -19,6 +19,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_done_steps", "unit_id", "process_key", "task_spec", "completed_at",
               postgresql_include=["created_at", "title"], postgresql_where=text("state = 'completed'"),
               sqlite_where=text("state = 'completed'")),
+        # an officer's "cases helped": the few tasks on another unit's case (engine/caselist.scope_parts)
+        Index("ix_human_tasks_other_unit", "unit_id", "case_id", postgresql_where=text("other_unit"),
+              sqlite_where=text("other_unit = 1")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the workflow task's id
@@ -43,3 +46,5 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the task's unit is not its case's unit (set when the task is created; a case's unit never changes)
+    other_unit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

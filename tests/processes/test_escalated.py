@@ -145,6 +145,8 @@ def test_approved_escalation_runs_ordinary_in_the_squad_while_the_township_assis
     with pytest.raises(Forbidden):  # a township officer cannot work the squad's tasks
         complete(sessions, actor("cn_officer1"), filing.id, squad_ordinary_path()[0][3])
     handover = the_task(sessions, case_id, "Task_handover")
+    # the squad's task is on another unit's case (the squad's case list finds it by that: engine/caselist)
+    assert (filing.other_unit, handover.other_unit) == (True, False)
     with pytest.raises(Forbidden):  # nor the squad the township's assistance
         complete(sessions, actor("sq1_officer1"), handover.id, {})
 
