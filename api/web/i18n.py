@@ -5,6 +5,8 @@ Babel resolves ``zh_CN`` to the CLDR locale ``zh_Hans_CN``, so the Chinese catal
 """
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -43,7 +45,9 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             for message in part:
                 if message.id and message.string:
                     catalog[message.id] = message
-        tmp = mo.with_suffix(".mo.tmp")
+        # a temporary file of this process's own: several processes starting at once (test workers, gunicorn
+        # workers on a fresh install) each compile and the last atomic rename wins, never a half-written catalog
+        tmp = mo.with_name(f"messages.mo.{os.getpid()}.{threading.get_ident()}.tmp")
         with tmp.open("wb") as out:
             write_mo(out, catalog)
         tmp.replace(mo)
