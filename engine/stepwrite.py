@@ -84,49 +84,27 @@ def write(session: Session, case: Case, values: dict) -> bool:
 
 def _write_apart(conn, case: Case, values: dict, events: list[dict], changed, new_rows: list[dict]) -> bool:
     """The same writes one statement after the other (SQLite: in process, no round trips to save)."""
+    if events:
+        conn.execute(insert(CaseEvent.__table__), events)
+    for obj, cols in changed:
+        conn.execute(update(_TASKS).where(_TASKS.c.id == obj.id).values(**cols))
+    if new_rows:
+        conn.execute(insert(_TASKS), new_rows)
     params = {f"c_{key}": value for key, value in values.items()}
-    params.update(k_case=case.id, k_version=case.version)  # names no column has (see _case_update)
-    for i, row in enumerate(events):
-        params.update({f"e{i}_{key}": value for key, value in row.items()})
-    for i, (obj, cols) in enumerate(changed):
-        params[f"u{i}_id"] = obj.id
-        params.update({f"u{i}_{key}": value for key, value in cols.items()})
-    for i, row in enumerate(new_rows):
-        params.update({f"n{i}_{key}": value for key, value in row.items()})
-    shape = (tuple(values), len(events), tuple(tuple(cols) for _obj, cols in changed), len(new_rows))
-    for part in _parts(shape):
-        conn.execute(part, params)
-    return conn.execute(_case_update(shape[0]), params).rowcount == 1
+    return conn.execute(_case_update(tuple(values)), dict(params, k_case=case.id, k_version=case.version)
+                        ).rowcount == 1
 
-
-# Statements by shape (which case columns, how many events, which task columns changed, how many new tasks),
-# built once with named parameters: building and compiling them cost more than running them.
 
 _EVENT_COLUMNS = [c.key for c in CaseEvent.__table__.columns if c.key != "id"]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)
 def _case_update(columns: tuple[str, ...]):
-    # parameter names match no column of any table written here: an UPDATE given a parameter named like one of
-    # its table's columns would SET that column too
+    """The case row's compare-and-set UPDATE, built once per set of columns. Its parameter names match no column
+    of a table written here: an UPDATE given a parameter named like one of its table's columns would SET it too."""
     table = Case.__table__
     return (update(table).where(table.c.id == bindparam("k_case"), table.c.version == bindparam("k_version"))
             .values({c: bindparam(f"c_{c}", type_=table.c[c].type) for c in columns}))
-
-
-@lru_cache(maxsize=256)
-def _parts(shape) -> tuple:
-    _columns, n_events, changed, n_new = shape
-    parts = []
-    events = CaseEvent.__table__   # one single-row INSERT per row: SQLAlchemy caches those, not multi-row ones
-    parts += [insert(events).values({c: bindparam(f"e{i}_{c}", type_=events.c[c].type) for c in _EVENT_COLUMNS})
-              for i in range(n_events)]
-    parts += [update(_TASKS).where(_TASKS.c.id == bindparam(f"u{i}_id", type_=_TASKS.c.id.type))
-              .values({c: bindparam(f"u{i}_{c}", type_=_TASKS.c[c].type) for c in cols})
-              for i, cols in enumerate(changed)]
-    parts += [insert(_TASKS).values({c: bindparam(f"n{i}_{c}", type_=_TASKS.c[c].type) for c in _COLUMNS})
-              for i in range(n_new)]
-    return tuple(parts)
 
 
 # PostgreSQL: one statement of one shape per set of case columns, whatever the number of events and task rows
