@@ -108,11 +108,8 @@ def _savepoint_begins(session, transaction) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction) -> None:
     marks = session.info.get(_MARKS) or {}
-    if previous_transaction.nested and id(previous_transaction) in marks:
+    if previous_transaction.nested and id(previous_transaction) in marks:   # the outermost: _ended below
         del (session.info.get(PENDING) or [])[marks.pop(id(previous_transaction)):]
-    elif not previous_transaction.nested:
-        session.info.pop(PENDING, None)
-        session.info.pop(_MARKS, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

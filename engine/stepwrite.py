@@ -47,8 +47,8 @@ def _new_row(obj: HumanTask) -> dict:
     row = {}
     for column in _TASKS.columns:
         value = obj.__dict__.get(column.key)
-        if value is None and column.default is not None and column.default.is_scalar is False:
-            value = column.default.arg(None)    # e.g. ``default=dict``
+        if value is None and column.default is not None:   # the model's default, as an ORM INSERT applies it
+            value = column.default.arg if column.default.is_scalar else column.default.arg(None)
         row[column.key] = value
     return row
 

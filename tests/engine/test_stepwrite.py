@@ -103,3 +103,10 @@ def test_a_rolled_back_savepoint_drops_only_the_events_appended_inside_it(sessio
                                     .order_by(CaseEvent.seq)))
         assert [r.data for r in rows] == [{"n": 1}, {"n": 3}] and rows[-1].seq == last.seq
         assert events.verify(session, loop_case) is None
+
+
+def test_a_new_task_row_gets_the_models_defaults_for_what_the_step_left_unset():
+    """The step's INSERT is written by hand (not by the ORM): the model's defaults still apply."""
+    from engine import stepwrite
+    row = stepwrite._new_row(HumanTask(id="t", case_id=1))
+    assert (row["other_unit"], row["context"], row["rules"], row["state"]) == (False, {}, {}, None)
